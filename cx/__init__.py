@@ -1,0 +1,1 @@
+"""Multi-location customer-experience measurement: data, metrics and drill-downs."""

@@ -1,0 +1,3 @@
+from cx.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Turn validated rows into what the writer inserts: ids, duplicates, stores, touchpoints, attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cx.ingest.schema import ATTRIBUTE_PREFIX, DERIVABLE_IDS, UNASSIGNED_REGION
+
+STORE_COLUMNS = ("name", "brand", "region", "district", "city", "country", "latitude", "longitude", "format")
+
+
+@dataclass
+class LoadPlan:
+    """Everything one batch writes, decided before the transaction opens."""
+
+    kind: str
+    facts: pd.DataFrame  # typed rows to insert (stores for kind "stores")
+    attributes: pd.DataFrame | None = None  # survey attribute ratings, long format
+    new_stores: pd.DataFrame | None = None  # stores to create (--create-stores)
+    duplicates_in_file: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def natural_key(kind: str) -> list[str]:
+    return {"stores": ["store_id"], "sales": ["store_id", "date"]}.get(kind, [DERIVABLE_IDS.get(kind, "")])
+
+
+def derive_ids(strings: pd.DataFrame, kind: str) -> pd.Series:
+    """Stable ids from each row's content (hash of every mapped field) plus its occurrence number.
+
+    Identical rows get ``...-1``, ``...-2`` in file order, so re-importing the same file yields the
+    same ids and two genuinely identical answers are both kept.
+    """
+    content = strings[sorted(strings.columns)]
+    hashes = pd.util.hash_pandas_object(content, index=False)
+    occurrence = hashes.groupby(hashes).cumcount()
+    prefix = {"nps": "nps-", "surveys": "srv-", "reviews": "rev-"}[kind]
+    ids = prefix + hashes.map("{:016x}".format)
+    return ids.where(occurrence.eq(0), ids + "-" + occurrence.astype("str"))
+
+
+def split_file_duplicates(
+    values: pd.DataFrame, row_numbers: pd.Series, kind: str
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Rows repeating an earlier row's key: exact repeats (dropped, counted) and conflicts (rejected).
+
+    Returns the mask of exact repeats and reject records for conflicting ones.
+    """
+    key = natural_key(kind)
+    repeated = values.duplicated(subset=key, keep="first")
+    if not repeated.any():
+        return repeated, _no_rejects()
+    exact = values.astype("str").duplicated(keep="first") & repeated
+    conflict = repeated & ~exact
+    first_row = row_numbers.groupby([values[k] for k in key], sort=False).transform("first")
+    label = " + ".join(key)
+    rejects = pd.DataFrame(
+        {
+            "frame_index": values.index[conflict],
+            "row": row_numbers[conflict].to_numpy(),
+            "column": key[0],
+            "value": values.loc[conflict, key[0]].astype("str").to_numpy(),
+            "reason": (
+                f"duplicate {label}: row "
+                + first_row[conflict].astype("str")
+                + " has the same key with other values"
+            ).to_numpy(),
+        }
+    )
+    return exact, rejects
+
+
+def unknown_store_rejects(
+    values: pd.DataFrame, row_numbers: pd.Series, known: set[str], source: str
+) -> pd.DataFrame:
+    unknown = ~values["store_id"].isin(known) & values["store_id"].notna()
+    return pd.DataFrame(
+        {
+            "frame_index": values.index[unknown],
+            "row": row_numbers[unknown].to_numpy(),
+            "column": source,
+            "value": values.loc[unknown, "store_id"].to_numpy(),
+            "reason": "unknown store: load it in a stores file first, or pass --create-stores",
+        }
+    )
+
+
+def stores_to_create(values: pd.DataFrame, known: set[str]) -> pd.DataFrame:
+    """One row per store the file names but the database lacks, described by the file's first row for it."""
+    fresh = values.loc[~values["store_id"].isin(known)].drop_duplicates("store_id")
+    stores = pd.DataFrame({"store_id": fresh["store_id"].to_numpy()})
+    for column in STORE_COLUMNS:
+        source = "store_name" if column == "name" else column
+        if source in fresh.columns:
+            stores[column] = fresh[source].to_numpy()
+    if "name" not in stores:
+        stores["name"] = stores["store_id"]
+    stores["name"] = stores["name"].fillna(stores["store_id"])
+    if "region" not in stores:
+        stores["region"] = UNASSIGNED_REGION
+    stores["region"] = stores["region"].fillna(UNASSIGNED_REGION)
+    return stores
+
+
+def attribute_ratings(values: pd.DataFrame) -> pd.DataFrame:
+    """Survey ``attr_<name>`` columns melted to ``response_id, attribute, rating`` (answered ones only)."""
+    columns = [c for c in values.columns if c.startswith(ATTRIBUTE_PREFIX)]
+    if not columns:
+        return pd.DataFrame(columns=["response_id", "attribute", "rating"])
+    long = values[["response_id", *columns]].melt(
+        id_vars="response_id", var_name="attribute", value_name="rating"
+    )
+    long = long.dropna(subset=["rating"])
+    long["attribute"] = long["attribute"].str.slice(len(ATTRIBUTE_PREFIX))
+    return long.reset_index(drop=True)
+
+
+def _no_rejects() -> pd.DataFrame:
+    return pd.DataFrame(columns=["frame_index", "row", "column", "value", "reason"])
+
+
+def as_row_numbers(row_numbers: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(row_numbers, index=index)

@@ -1,0 +1,317 @@
+"""Read an uploaded CSV or XLSX file into a table of strings, whatever its encoding and delimiter.
+
+Row numbers are the ones a person sees when opening the file in a spreadsheet: the record number
+in the file, the header being row 1. A quoted cell that spans several lines is one record, and
+blank records keep their number even though they are dropped from the table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+ZIP_MAGIC = b"PK\x03\x04"
+LEGACY_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters other than tab, line feed and carriage return never occur in a real export.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_CONTROL_SHARE = 0.01
+QUOTED = re.compile(r'"[^"]*"')
+MIDNIGHT_SUFFIX = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+NO_HEADER = "Row 1 has no column names. The first row of the file must name the columns (the header)."
+ENCODING_ADVICE = "--encoding cp1256 for Arabic Windows files or --encoding cp1252 for Western European ones"
+
+
+def _is_arabic_letter(byte: int) -> bool:
+    return unicodedata.name(bytes([byte]).decode("cp1256"), "").startswith("ARABIC LETTER")
+
+
+# True for each byte value that Windows-1256 decodes to an Arabic letter.
+CP1256_ARABIC_LETTER = np.array([_is_arabic_letter(byte) for byte in range(256)])
+
+
+class UnreadableFileError(ValueError):
+    """The file cannot be read as a table; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells as stripped strings, with the spreadsheet row number of every table row."""
+
+    frame: pd.DataFrame  # every cell a str ('' for empty), columns named as in the header
+    row_numbers: np.ndarray  # spreadsheet row number of each frame row (header = 1)
+    encoding: (
+        str  # 'utf-8', 'utf-8-sig', 'utf-16', 'utf-16-le', 'utf-16-be', 'cp1256', 'cp1252' ... or 'xlsx'
+    )
+    encoding_detected: bool  # False when the caller forced the encoding
+    malformed: list[tuple[int, str]]  # (row number, reason) of records left out of the frame
+
+
+def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
+    """Name the encoding of the first bytes of a file.
+
+    A byte order mark decides first; then UTF-16 without one (NUL bytes in every other position);
+    then UTF-8, which must decode strictly (an incomplete character at the very end is ignored
+    unless ``complete`` says the sample is the whole file). Anything else is a Windows code page:
+    Arabic text puts Arabic letters in runs of several high bytes, while Western European accented
+    letters sit alone among ASCII letters, so the sample is Windows-1256 when more than half of its
+    high bytes are Windows-1256 Arabic letters next to another high byte (or when Windows-1252 cannot
+    decode it), and Windows-1252 otherwise.
+    """
+    for mark, name in BYTE_ORDER_MARKS:
+        if sample.startswith(mark):
+            return name
+    byte_values = np.frombuffer(sample, dtype=np.uint8)
+    utf16 = _utf16_byte_order(byte_values)
+    if utf16:
+        return utf16
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return _windows_code_page(sample, byte_values)
+    return "utf-8"
+
+
+def _utf16_byte_order(byte_values: np.ndarray) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes fill one byte position of each pair, else None."""
+    pairs = byte_values[: byte_values.size // 2 * 2].reshape(-1, 2)
+    if not len(pairs):
+        return None
+    nul_share = np.count_nonzero(pairs == 0, axis=0) / len(pairs)
+    # ASCII characters (delimiters, digits, line ends) are at least a tenth of any CSV's characters.
+    if nul_share[1] >= 0.1 and nul_share[0] <= 0.01:
+        return "utf-16-le"
+    if nul_share[0] >= 0.1 and nul_share[1] <= 0.01:
+        return "utf-16-be"
+    return None
+
+
+def _windows_code_page(sample: bytes, byte_values: np.ndarray) -> str:
+    high = byte_values >= 0x80
+    next_to_high = np.zeros_like(high)
+    next_to_high[1:] |= high[:-1]
+    next_to_high[:-1] |= high[1:]
+    arabic_in_words = np.count_nonzero(CP1256_ARABIC_LETTER[byte_values] & next_to_high)
+    if arabic_in_words * 2 > np.count_nonzero(high):
+        return "cp1256"
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return "cp1256"
+    return "cp1252"
+
+
+def read_table(source: Path | bytes, *, file_name: str, encoding: str | None = None) -> RawTable:
+    """Read a CSV (any of the supported encodings, delimiter , ; tab or |) or the first sheet of an XLSX.
+
+    A workbook is recognised by its content (a zip archive), whatever its name. ``encoding`` forces
+    the CSV encoding instead of detecting it; workbooks ignore it. Row number = record number in the
+    file with the header as row 1: a quoted cell spanning several lines is one record, and blank
+    records are dropped but still counted. Records with more fields than the header (not counting
+    empty trailing ones) are left out and listed in ``malformed``; records with fewer fields are
+    padded with empty cells, as Excel leaves out trailing empty fields in some exports.
+    """
+    data = _load(source, file_name)
+    if data.startswith(ZIP_MAGIC):
+        return _read_xlsx(data, file_name)
+    if data.startswith(LEGACY_XLS_MAGIC):
+        raise UnreadableFileError(
+            f"{file_name} is an old-style .xls workbook. Open it in Excel and save it as .xlsx or CSV."
+        )
+    return _read_csv(data, file_name, encoding)
+
+
+def _load(source: Path | bytes, file_name: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    try:
+        return Path(source).read_bytes()
+    except OSError as error:
+        raise UnreadableFileError(f"{file_name} could not be opened: {error.strerror}.") from error
+
+
+def _read_xlsx(data: bytes, file_name: str) -> RawTable:
+    try:
+        grid = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=str)
+    except Exception as error:  # openpyxl raises many types for a damaged workbook; all mean the same
+        raise UnreadableFileError(
+            f"{file_name} is not a readable XLSX workbook ({error}). "
+            "Open it in Excel and save it again as .xlsx, or export the sheet as CSV."
+        ) from error
+    if grid.empty:
+        raise UnreadableFileError(
+            f"The first sheet of {file_name} is empty. Move the table to the first sheet, or export it as CSV."
+        )
+    grid = grid.fillna("")
+    for column in grid:
+        grid[column] = grid[column].str.replace(MIDNIGHT_SUFFIX, r"\1", regex=True)
+    frame, row_numbers = _table_from_grid(grid)
+    return RawTable(frame, row_numbers, "xlsx", True, [])
+
+
+def _read_csv(data: bytes, file_name: str, forced_encoding: str | None) -> RawTable:
+    if forced_encoding:
+        encoding = _known_encoding(forced_encoding)
+    else:
+        encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES)
+    text = _decode(data, encoding, file_name, forced=bool(forced_encoding))
+    if not text or text.isspace():
+        raise UnreadableFileError("The file is empty.")
+    _reject_binary(text, file_name)
+    header_line = text[: text.find("\n")] if "\n" in text else text
+    if not header_line.replace("\ufeff", "").strip():
+        raise UnreadableFileError(NO_HEADER)
+    grid, malformed = _split_records(text, _sniff_delimiter(header_line), file_name)
+    frame, row_numbers = _table_from_grid(grid)
+    return RawTable(frame, row_numbers, encoding, not forced_encoding, malformed)
+
+
+def _known_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError as error:
+        raise UnreadableFileError(
+            f"'{name}' is not a known encoding. Pass --encoding with a name such as utf-8, "
+            "cp1256 (Arabic Windows) or cp1252 (Western European Windows)."
+        ) from error
+
+
+def _decode(data: bytes, encoding: str, file_name: str, *, forced: bool) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        how = "as requested" if forced else "as detected"
+        raise UnreadableFileError(
+            f"{file_name} cannot be decoded as {encoding} ({how}): byte {error.start} near line {line} "
+            f"is not valid in that encoding. Pass the file's real encoding, e.g. {ENCODING_ADVICE}."
+        ) from error
+
+
+def _reject_binary(text: str, file_name: str) -> None:
+    sample = text[:SAMPLE_BYTES]
+    if "\x00" in text or len(CONTROL_CHARACTERS.findall(sample)) > MAX_CONTROL_SHARE * len(sample):
+        raise UnreadableFileError(
+            f"{file_name} does not look like a CSV or XLSX file: it contains binary data. "
+            "Upload the CSV or XLSX export itself, not a PDF, image or archive."
+        )
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The delimiter among , ; tab | found most often in the header line outside quotes (',' if none)."""
+    header = QUOTED.sub("", header_line)
+    counts = [header.count(delimiter) for delimiter in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _split_records(text: str, delimiter: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Cells of every record (header included, blank ones too), indexed by record number - 1.
+
+    Records with more fields than the header stop pandas' C parser; then the file is split again
+    into as many columns as its widest record has, and records holding a value beyond the header's
+    width are taken out as malformed (trailing empty fields are not counted).
+    """
+    try:
+        return _parse_csv(text, delimiter, file_name), []
+    except pd.errors.ParserError:
+        pass
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    width = len(next(reader))
+    widest = max(map(len, reader), default=width)
+    grid = _parse_csv(text, delimiter, file_name, columns=max(width, widest))
+    if widest <= width:  # the C parser stumbled on something else, and a fixed width got past it
+        return grid, []
+    beyond = np.column_stack([grid[column].str.strip().ne("").to_numpy() for column in grid.columns[width:]])
+    overlong = beyond.any(axis=1)
+    fields = widest - np.argmax(beyond[overlong, ::-1], axis=1)
+    malformed = [
+        (row, f"has {count} fields, the header has {width}")
+        for row, count in zip((grid.index[overlong] + 1).tolist(), fields.tolist(), strict=True)
+    ]
+    return grid.loc[~overlong, grid.columns[:width]], malformed
+
+
+def _parse_csv(text: str, delimiter: str, file_name: str, *, columns: int | None = None) -> pd.DataFrame:
+    """All records as strings; ``columns`` fixes their number (shorter records are padded with '')."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            names=None if columns is None else range(columns),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as error:
+        open_quote = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if open_quote:
+            raise UnreadableFileError(
+                f'{file_name}: the quote (") opened in row {int(open_quote[1]) + 1} is never closed, so the '
+                "rest of the file cannot be split into rows. Close or remove that quote and import again."
+            ) from error
+        if columns is None:
+            raise
+        raise UnreadableFileError(
+            f"{file_name} cannot be split into rows and fields ({error}). "
+            'Check that cells containing the delimiter or line breaks are enclosed in quotes (").'
+        ) from error
+
+
+def _table_from_grid(grid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split a grid of cells (index = record number - 1, first record = header) into header and data.
+
+    Cells are stripped, blank records dropped, and columns with neither a name nor a value (left
+    by trailing delimiters or empty spreadsheet columns) removed; a column with values but no name
+    is called "(column N)" after its position.
+    """
+    for column in grid:
+        grid[column] = grid[column].str.strip()
+    header = [cell.replace("\ufeff", "").strip() for cell in grid.iloc[0]]
+    if not any(header):
+        raise UnreadableFileError(NO_HEADER)
+    data = grid.iloc[1:]
+    data = data[(data != "").any(axis=1).to_numpy()]
+    has_values = (data != "").any(axis=0).to_numpy()
+    kept = {
+        position: name or f"(column {position + 1})"
+        for position, (name, filled) in enumerate(zip(header, has_values, strict=True))
+        if name or filled
+    }
+    _reject_duplicate_names(kept)
+    frame = data.iloc[:, list(kept)]
+    frame.columns = list(kept.values())
+    return frame.reset_index(drop=True), data.index.to_numpy() + 1
+
+
+def _reject_duplicate_names(names: dict[int, str]) -> None:
+    """Raise when two columns share a name; ``names`` maps 0-based column positions to names."""
+    positions: dict[str, list[int]] = {}
+    for position, name in names.items():
+        positions.setdefault(name, []).append(position + 1)
+    repeated = [
+        f"'{name}' (columns {', '.join(map(str, where))})"
+        for name, where in positions.items()
+        if len(where) > 1
+    ]
+    if repeated:
+        raise UnreadableFileError(
+            f"The header has duplicate column names: {'; '.join(repeated)}. "
+            "Rename the columns so that every column has its own name."
+        )

@@ -1,0 +1,262 @@
+"""Write one batch in one transaction: organisation rows, touchpoints, facts, the batch record.
+
+Facts go in with ``INSERT ... ON CONFLICT DO NOTHING`` on their natural key, so a row already in the
+database counts as a duplicate and is never written twice. SQLite takes them through the driver's
+``executemany``; PostgreSQL through ``COPY`` into a temporary table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from cx.ingest.plan import LoadPlan
+from cx.ingest.schema import DEFAULT_BRAND
+from cx.models import Brand, District, ImportBatch, Region, Store, SurveyAttribute, SurveyResponse, Touchpoint
+
+CHUNK_ROWS = 50_000
+Progress = Callable[[int, int], None]
+
+FACT_TABLES = {
+    "nps": ("nps_response", ("response_id",), ("response_id", "store_id", "responded_at", "date_precision",
+            "score", "touchpoint_id", "comment", "customer_id", "batch_id")),
+    "surveys": ("survey_response", ("response_id",), ("response_id", "store_id", "responded_at", "date_precision",
+                "touchpoint_id", "csat", "ces", "comment", "customer_id", "batch_id")),
+    "reviews": ("review", ("review_id",), ("review_id", "store_id", "posted_at", "date_precision", "rating",
+                "text", "platform", "language", "batch_id")),
+    "sales": ("sales", ("store_id", "date"), ("store_id", "date", "revenue", "transactions", "batch_id")),
+}  # fmt: skip
+STORE_FIELDS = ("name", "city", "country", "latitude", "longitude", "format", "opened_on")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    batch_id: int
+    loaded: int
+    duplicate: int
+    updated: int
+
+
+def write_batch(
+    engine: Engine,
+    plan: LoadPlan,
+    *,
+    file_name: str,
+    sha256: str,
+    rows_read: int,
+    rows_rejected: int,
+    options: dict,
+    progress: Progress | None = None,
+) -> WriteResult:
+    """Insert the plan's rows and record the batch; all of it commits, or none of it."""
+    with engine.begin() as connection:
+        batch_id = connection.execute(
+            insert(ImportBatch).values(
+                kind=plan.kind, file_name=file_name, sha256=sha256, rows_read=rows_read, rows_loaded=0,
+                rows_duplicate=0, rows_updated=0, rows_rejected=rows_rejected,
+                options=json.dumps(options, default=str), imported_at=dt.datetime.now(),
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        updated = 0
+        if plan.kind == "stores":
+            loaded, updated = _upsert_stores(connection, plan.facts, batch_id)
+            attempted = len(plan.facts)
+        else:
+            if plan.new_stores is not None and len(plan.new_stores):
+                _upsert_stores(connection, plan.new_stores, batch_id)
+            facts = plan.facts.assign(batch_id=batch_id)
+            if "touchpoint" in facts:
+                facts["touchpoint_id"] = _touchpoint_ids(connection, facts["touchpoint"])
+            loaded = _insert_facts(connection, plan.kind, facts, progress)
+            attempted = len(facts)
+            if plan.attributes is not None and len(plan.attributes):
+                _insert_attributes(connection, plan.attributes, batch_id)
+        duplicate = attempted - loaded - updated + plan.duplicates_in_file
+        connection.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(rows_loaded=loaded, rows_duplicate=duplicate, rows_updated=updated)
+        )
+    return WriteResult(batch_id=batch_id, loaded=loaded, duplicate=duplicate, updated=updated)
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+def _insert_facts(connection: Connection, kind: str, facts: pd.DataFrame, progress: Progress | None) -> int:
+    table, key, columns = FACT_TABLES[kind]
+    rows = _rows(facts, columns)
+    if connection.dialect.name == "postgresql":
+        return _copy_insert(connection, table, key, columns, rows, progress)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+    )
+    cursor = connection.connection.driver_connection.cursor()
+    inserted = 0
+    for start in range(0, len(rows), CHUNK_ROWS):
+        cursor.executemany(sql, rows[start : start + CHUNK_ROWS])
+        inserted += cursor.rowcount
+        if progress:
+            progress(min(start + CHUNK_ROWS, len(rows)), len(rows))
+    cursor.close()
+    return inserted
+
+
+def _copy_insert(connection, table, key, columns, rows, progress) -> int:
+    staging = f"staging_{table}"
+    column_list = ", ".join(columns)
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute(
+        f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {column_list} FROM {table} WITH NO DATA"
+    )
+    with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+        for number, row in enumerate(rows, 1):
+            copy.write_row(row)
+            if progress and number % CHUNK_ROWS == 0:
+                progress(number, len(rows))
+    cursor.execute(
+        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
+        f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+    )
+    inserted = cursor.rowcount
+    cursor.execute(f"DROP TABLE {staging}")
+    cursor.close()
+    if progress:
+        progress(len(rows), len(rows))
+    return inserted
+
+
+def _insert_attributes(connection: Connection, attributes: pd.DataFrame, batch_id: int) -> None:
+    """Attribute ratings of the responses this batch inserted (not of duplicates already stored)."""
+    new_ids = set(
+        connection.execute(
+            select(SurveyResponse.response_id).where(SurveyResponse.batch_id == batch_id)
+        ).scalars()
+    )
+    fresh = attributes.loc[attributes["response_id"].isin(new_ids)]
+    if len(fresh):
+        connection.execute(
+            insert(SurveyAttribute), fresh[["response_id", "attribute", "rating"]].to_dict("records")
+        )
+
+
+def _rows(facts: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
+    """Row tuples of plain Python values (None for missing), dates as ISO text."""
+    return list(zip(*(_plain(facts[c]) if c in facts else [None] * len(facts) for c in columns), strict=True))
+
+
+def _plain(series: pd.Series) -> list:
+    if series.empty:
+        return []
+    if pd.api.types.is_datetime64_any_dtype(series):
+        codes, moments = pd.factorize(series)  # few distinct moments: format each once
+        text = np.datetime_as_string(moments.to_numpy(dtype="datetime64[us]"), unit="us")
+        labels = np.append(np.char.replace(text.astype(str), "T", " ").astype(object), None)
+        return labels[codes].tolist()
+    if pd.api.types.is_float_dtype(series):
+        values = series.to_numpy(dtype=float)
+        return np.where(np.isnan(values), None, values.astype(object)).tolist()
+    if pd.api.types.is_integer_dtype(series) and not series.hasnans:
+        return series.to_numpy().tolist()
+    return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+# --- organisation -----------------------------------------------------------------------------
+
+
+def _touchpoint_ids(connection: Connection, names: pd.Series) -> pd.Series:
+    """Touchpoint ids for names, creating touchpoints the catalogue does not hold (stage unassigned)."""
+    wanted = set(names.dropna().unique())
+    known = dict(connection.execute(select(Touchpoint.name, Touchpoint.id)).all())
+    missing = sorted(wanted - set(known))
+    if missing:
+        connection.execute(insert(Touchpoint), [{"name": name} for name in missing])
+        known = dict(connection.execute(select(Touchpoint.name, Touchpoint.id)).all())
+    return names.map(known).astype("Int64")
+
+
+def _upsert_stores(connection: Connection, stores: pd.DataFrame, batch_id: int) -> tuple[int, int]:
+    """Insert new stores and update changed ones (only fields the file carries); returns counts."""
+    existing = _existing_stores(connection, stores["store_id"])
+    inserted = updated = 0
+    region_ids: dict[tuple[str, str], int] = {}
+    district_ids: dict[tuple[int, str], int] = {}
+    for record in stores.to_dict("records"):  # stores files are small: thousands of rows at most
+        record = {k: (None if _missing(v) else v) for k, v in record.items()}
+        brand = record.get("brand") or _default_brand(connection)
+        current = existing.get(record["store_id"])
+        region_name = record.get("region") or (current["region"] if current else None)
+        region_id = _region_id(connection, region_ids, brand, region_name) if region_name else None
+        values = {f: _to_python(record[f]) for f in STORE_FIELDS if f in record and f in stores.columns}
+        if "region" in stores.columns or current is None:
+            values["region_id"] = region_id
+        if "district" in stores.columns:
+            district = record.get("district")
+            values["district_id"] = (
+                _district_id(connection, district_ids, region_id, district) if district else None
+            )
+        if current is None:
+            values.setdefault("name", record["store_id"])
+            connection.execute(insert(Store).values(store_id=record["store_id"], batch_id=batch_id, **values))
+            inserted += 1
+        elif any(current.get(k) != v for k, v in values.items()):
+            connection.execute(update(Store).where(Store.store_id == record["store_id"]).values(**values))
+            updated += 1
+    return inserted, updated
+
+
+def _existing_stores(connection: Connection, store_ids: pd.Series) -> dict[str, dict]:
+    query = select(*Store.__table__.c, Region.name.label("region")).join(Region, Store.region_id == Region.id)
+    wanted = set(store_ids)
+    return {
+        row["store_id"]: dict(row)
+        for row in connection.execute(query).mappings()
+        if row["store_id"] in wanted
+    }
+
+
+def _default_brand(connection: Connection) -> str:
+    names = connection.execute(select(Brand.name)).scalars().all()
+    return names[0] if len(names) == 1 else DEFAULT_BRAND
+
+
+def _region_id(connection, cache, brand: str, region: str) -> int:
+    if (brand, region) not in cache:
+        brand_id = _get_or_create(connection, Brand, name=brand)
+        cache[(brand, region)] = _get_or_create(connection, Region, brand_id=brand_id, name=region)
+    return cache[(brand, region)]
+
+
+def _district_id(connection, cache, region_id: int, district: str) -> int:
+    if (region_id, district) not in cache:
+        cache[(region_id, district)] = _get_or_create(
+            connection, District, region_id=region_id, name=district
+        )
+    return cache[(region_id, district)]
+
+
+def _get_or_create(connection: Connection, model, **values) -> int:
+    conditions = [getattr(model, k) == v for k, v in values.items()]
+    found = connection.execute(select(model.id).where(*conditions)).scalar()
+    if found is not None:
+        return found
+    return connection.execute(insert(model).values(**values)).inserted_primary_key[0]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
+
+
+def _to_python(value):
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,182 @@
+"""SQLModel tables, grouped by family.
+
+Natural keys (``response_id``, ``review_id``, ``(store_id, date)``, ``store_id``) are unique, so
+re-importing a file can never duplicate a row. Every fact row records the import batch it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+JOURNEY_STAGES = ("awareness", "consideration", "conversion", "retention", "advocacy")
+DATE_PRECISIONS = ("day", "month")
+
+
+# --- Organisation: brand -> region -> optional district -> store ---------------------------
+
+
+class Brand(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200), unique=True)
+
+
+class Region(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("brand_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brand.id", index=True)
+    name: str = Field(sa_type=String(200))
+
+
+class District(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("region_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    name: str = Field(sa_type=String(200))
+
+
+class Store(SQLModel, table=True):
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    name: str = Field(sa_type=String(300))
+    region_id: int = Field(foreign_key="region.id", index=True)
+    district_id: int | None = Field(default=None, foreign_key="district.id", index=True)
+    city: str | None = Field(default=None, sa_type=String(200))
+    country: str | None = Field(default=None, sa_type=String(100))
+    latitude: float | None = None
+    longitude: float | None = None
+    format: str | None = Field(default=None, sa_type=String(100), index=True)
+    opened_on: dt.date | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+# --- Touchpoints and the customer journey ---------------------------------------------------
+
+
+class Touchpoint(SQLModel, table=True):
+    """A moment of contact; ``stage`` is one of JOURNEY_STAGES (null until someone assigns it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(100), unique=True)
+    stage: str | None = Field(default=None, sa_type=String(20))
+    channel: str | None = Field(default=None, sa_type=String(40))
+
+
+# --- Imports ----------------------------------------------------------------------------------
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(20), index=True)
+    file_name: str = Field(sa_type=String(500))
+    sha256: str = Field(sa_type=String(64), index=True)
+    rows_read: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_updated: int = 0
+    rows_rejected: int
+    options: str | None = Field(default=None, sa_type=Text)
+    imported_at: dt.datetime = Field(sa_type=DateTime)
+
+
+# --- Customer feedback ------------------------------------------------------------------------
+
+
+class NpsResponse(SQLModel, table=True):
+    __tablename__ = "nps_response"
+    __table_args__ = (Index("ix_nps_store_time", "store_id", "responded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: str = Field(sa_type=String(100), unique=True)
+    store_id: str = Field(sa_type=String(100), foreign_key="store.store_id")
+    responded_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    date_precision: str = Field(default="day", sa_type=String(5))
+    score: int = Field(sa_type=SmallInteger)
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id", index=True)
+    comment: str | None = Field(default=None, sa_type=Text)
+    customer_id: str | None = Field(default=None, sa_type=String(100))
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+class SurveyResponse(SQLModel, table=True):
+    """CSAT 1-5 and optional CES 1-7 (floats, so rescaled answers keep their value)."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_store_time", "store_id", "responded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: str = Field(sa_type=String(100), unique=True)
+    store_id: str = Field(sa_type=String(100), foreign_key="store.store_id")
+    responded_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    date_precision: str = Field(default="day", sa_type=String(5))
+    touchpoint_id: int = Field(foreign_key="touchpoint.id", index=True)
+    csat: float = Field(sa_type=Float)
+    ces: float | None = Field(default=None, sa_type=Float)
+    comment: str | None = Field(default=None, sa_type=Text)
+    customer_id: str | None = Field(default=None, sa_type=String(100))
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+class SurveyAttribute(SQLModel, table=True):
+    """One named attribute rating (1-5) of a survey response, in long format."""
+
+    __tablename__ = "survey_attribute"
+    response_id: str = Field(
+        sa_column=Column(
+            String(100),
+            ForeignKey("survey_response.response_id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    attribute: str = Field(sa_type=String(100), primary_key=True, index=True)
+    rating: float = Field(sa_type=Float)
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (Index("ix_review_store_time", "store_id", "posted_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: str = Field(sa_type=String(100), unique=True)
+    store_id: str = Field(sa_type=String(100), foreign_key="store.store_id")
+    posted_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    date_precision: str = Field(default="day", sa_type=String(5))
+    rating: float = Field(sa_type=Float)
+    text: str | None = Field(default=None, sa_type=Text)
+    platform: str | None = Field(default=None, sa_type=String(100))
+    language: str | None = Field(default=None, sa_type=String(10))
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+# --- Business outcomes and targets --------------------------------------------------------------
+
+
+class Sales(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("store_id", "date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: str = Field(sa_type=String(100), foreign_key="store.store_id")
+    date: dt.date = Field(index=True)
+    revenue: float | None = None
+    transactions: int | None = None
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+class Goal(SQLModel, table=True):
+    """A target for one metric over one scope (brand, region, store ...) and period."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric: str = Field(sa_type=String(40))
+    scope_type: str = Field(sa_type=String(20))
+    scope_value: str | None = Field(default=None, sa_type=String(200))
+    period_start: dt.date
+    period_end: dt.date
+    target: float
+    created_at: dt.datetime = Field(sa_type=DateTime)

@@ -1,0 +1,373 @@
+"""The demo brand generator: formats, determinism, and that its planted stories are in the data."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cx.demo import (
+    DEFAULT_INCIDENT,
+    FRAME_KINDS,
+    PLATFORMS,
+    SURVEY_ATTRIBUTES,
+    DemoBrand,
+    Incident,
+    demo_brand,
+    generate_brand,
+)
+from cx.touchpoints import DEFAULT_TOUCHPOINTS
+
+CATALOGUE = {name for name, _, _ in DEFAULT_TOUCHPOINTS}
+ARABIC = re.compile("[\u0600-\u06ff]")
+SMALL = {"n_stores": 12, "n_regions": 3, "months": 6, "tiny_store": None, "incident": None}
+COLUMNS = {
+    "stores": [
+        "store_id",
+        "name",
+        "region",
+        "district",
+        "city",
+        "country",
+        "latitude",
+        "longitude",
+        "format",
+        "opened_on",
+    ],
+    "nps": ["response_id", "store_id", "responded_at", "score", "touchpoint", "comment", "customer_id"],
+    "surveys": [
+        "response_id",
+        "store_id",
+        "responded_at",
+        "touchpoint",
+        "csat",
+        "ces",
+        "comment",
+        "customer_id",
+        *(f"attr_{name}" for name in SURVEY_ATTRIBUTES),
+    ],
+    "reviews": ["review_id", "store_id", "posted_at", "rating", "text", "platform", "language"],
+    "sales": ["store_id", "date", "revenue", "transactions"],
+}
+
+
+def nps(scores: pd.Series) -> float:
+    """100 * (promoters 9-10 - detractors 0-6) / responses."""
+    return 100 * ((scores >= 9).sum() - (scores <= 6).sum()) / len(scores)
+
+
+@pytest.fixture(scope="module")
+def brand() -> DemoBrand:
+    return demo_brand()
+
+
+@pytest.fixture(scope="module")
+def nps_frame(brand) -> pd.DataFrame:
+    return brand.frames["nps"].merge(brand.frames["stores"][["store_id", "region"]], on="store_id")
+
+
+def mentions(texts: pd.Series, incident: dict) -> pd.Series:
+    english = re.compile(r"\b(?:" + "|".join(incident["complaint_words_en"]) + r")\b", re.IGNORECASE)
+    arabic = re.compile("|".join(incident["complaint_words_ar"]))
+    return texts.str.contains(english) | texts.str.contains(arabic)
+
+
+# --- Formats and determinism ------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_frames(brand):
+    again = demo_brand()
+    for kind in FRAME_KINDS:
+        assert again.frames[kind].to_csv(index=False) == brand.frames[kind].to_csv(index=False), kind
+    assert again.story == brand.story
+
+
+def test_another_seed_gives_other_data():
+    first, second = generate_brand(1, **SMALL), generate_brand(2, **SMALL)
+    assert first.frames["stores"]["store_id"].tolist() == second.frames["stores"]["store_id"].tolist()
+    for kind in ("nps", "surveys", "reviews", "sales"):
+        assert not first.frames[kind].equals(second.frames[kind]), kind
+
+
+def test_frames_have_the_import_columns_in_import_order(brand):
+    assert list(brand.frames) == list(FRAME_KINDS)
+    for kind, columns in COLUMNS.items():
+        assert list(brand.frames[kind].columns) == columns, kind
+
+
+def test_ids_are_unique_and_formatted(brand):
+    for kind, column, pattern in [
+        ("stores", "store_id", r"ST\d{3}"),
+        ("nps", "response_id", r"N\d{6}"),
+        ("surveys", "response_id", r"S\d{6}"),
+        ("reviews", "review_id", r"R\d{6}"),
+    ]:
+        ids = brand.frames[kind][column]
+        assert ids.is_unique, kind
+        assert ids.str.fullmatch(pattern).all(), kind
+    sales = brand.frames["sales"]
+    assert not sales.duplicated(["store_id", "date"]).any()
+
+
+def test_values_are_in_range(brand):
+    f = brand.frames
+    assert f["nps"]["score"].between(0, 10).all()
+    assert f["surveys"]["csat"].between(1, 5).all()
+    assert f["reviews"]["rating"].between(1, 5).all()
+    for column, high in [("ces", 7), *((f"attr_{name}", 5) for name in SURVEY_ATTRIBUTES)]:
+        values = f["surveys"][column]
+        given = values[values != ""]
+        assert 0.3 < len(given) / len(values) < 0.95, column  # some empty, most given
+        assert all(isinstance(v, int) and 1 <= v <= high for v in given), column
+    assert set(f["reviews"]["platform"]) <= set(PLATFORMS)
+    assert set(f["reviews"]["language"]) == {"en", "ar"}
+    assert (f["reviews"]["text"] != "").all()
+    assert (f["sales"]["revenue"] > 0).all() and (f["sales"]["transactions"] > 0).all()
+    stores = f["stores"]
+    assert stores["latitude"].between(20, 56).all() and stores["longitude"].between(-10, 56).all()
+
+
+def test_dates_are_iso_and_inside_the_period_after_opening(brand):
+    period = brand.story["period"]
+    opened = brand.frames["stores"].set_index("store_id")["opened_on"]
+    for kind, column, pattern in [
+        ("nps", "responded_at", r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"),
+        ("surveys", "responded_at", r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"),
+        ("reviews", "posted_at", r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"),
+        ("sales", "date", r"\d{4}-\d\d-\d\d"),
+    ]:
+        frame = brand.frames[kind]
+        assert frame[column].str.fullmatch(pattern).all(), kind
+        day = frame[column].str[:10]
+        assert day.min() >= period["start"] and day.max() <= period["end"], kind
+        assert (day >= frame["store_id"].map(opened)).all(), kind
+    assert pd.to_datetime(brand.frames["nps"]["responded_at"], format="%Y-%m-%d %H:%M:%S").notna().all()
+
+
+def test_sizes_match_the_demo_scale(brand):
+    f = brand.frames
+    assert len(f["stores"]) == 40
+    assert 38_000 < len(f["nps"]) < 48_000 and 38_000 < len(f["surveys"]) < 48_000
+    assert 8 * 40 * 18 * 0.9 < len(f["reviews"]) < 10 * 40 * 18
+    open_days = (
+        pd.Timestamp("2026-10-31")
+        - pd.to_datetime(f["stores"]["opened_on"]).clip(lower=pd.Timestamp("2025-05-01"))
+    ).dt.days + 1
+    assert len(f["sales"]) == open_days.sum()
+
+
+def test_organisation_has_regions_districts_formats_and_new_stores(brand):
+    stores = brand.frames["stores"]
+    assert stores["region"].nunique() == 5
+    districts = stores.groupby("region")["district"].agg(lambda d: set(d) - {""})
+    assert (districts.map(len) == 2).sum() >= 2 and (districts.map(len) == 0).sum() >= 1
+    assert set(stores["format"]) == {"flagship", "mall", "express"}
+    new = brand.story["new_stores"]
+    assert len(new) == 2
+    assert all("2025-05-01" < opened <= "2026-10-31" for opened in new.values())
+    assert stores.set_index("store_id").loc[list(new), "opened_on"].tolist() == list(new.values())
+
+
+def test_every_touchpoint_is_used(brand):
+    nps_touchpoints = brand.frames["nps"]["touchpoint"]
+    assert set(nps_touchpoints) - {""} == CATALOGUE
+    assert set(brand.frames["surveys"]["touchpoint"]) == CATALOGUE
+    assert 0.8 < (nps_touchpoints != "").mean() < 0.95
+
+
+def test_comments_are_frequent_but_optional_and_about_a_fifth_arabic(brand):
+    f = brand.frames
+    comments = pd.concat([f["nps"]["comment"], f["surveys"]["comment"]])
+    written = comments[comments != ""]
+    assert 0.25 < len(written) / len(comments) < 0.6
+    assert written.str.contains(ARABIC).mean() == pytest.approx(0.15, abs=0.02)
+    reviews = f["reviews"]
+    assert (reviews["language"] == "ar").mean() == pytest.approx(0.15, abs=0.02)
+    assert (reviews["text"].str.contains(ARABIC) == (reviews["language"] == "ar")).all()
+
+
+def test_arabic_share_follows_the_argument():
+    brand = generate_brand(3, **SMALL, arabic_share=0.4)
+    comments = brand.frames["nps"]["comment"]
+    written = comments[comments != ""]
+    assert written.str.contains(ARABIC).mean() == pytest.approx(0.4, abs=0.04)
+
+
+def test_brand_scores_are_plausible(brand, nps_frame):
+    assert 30 <= nps(nps_frame["score"]) <= 45
+    assert 0.75 <= (brand.frames["surveys"]["csat"] >= 4).mean() <= 0.85
+    assert brand.frames["reviews"]["rating"].mean() == pytest.approx(4.1, abs=0.1)
+    by_store = nps_frame.groupby("store_id")["score"].apply(nps)
+    assert by_store.drop(brand.story["tiny_store"]["store_id"]).std() < 10
+
+
+def test_customers_come_back(brand):
+    customers = brand.frames["nps"]["customer_id"]
+    known = customers[customers != ""]
+    assert 0.7 < len(known) / len(customers) < 0.9
+    assert known.duplicated().mean() > 0.3
+
+
+def test_brand_wide_seasonality_and_weekdays(brand, nps_frame):
+    sales = brand.frames["sales"]
+    per_month = sales.groupby(sales["date"].str[5:7])["transactions"].mean()
+    assert per_month.idxmax() == "12" and per_month["12"] > 1.15 * per_month.drop("12").mean()
+    summer = nps_frame["responded_at"].str[5:7].isin(["06", "07", "08"])
+    assert nps(nps_frame.loc[summer, "score"]) < nps(nps_frame.loc[~summer, "score"]) - 3
+    weekday = pd.to_datetime(sales["date"]).dt.day_of_week
+    assert (
+        sales.loc[weekday == 5, "transactions"].mean() > 1.2 * sales.loc[weekday == 0, "transactions"].mean()
+    )
+
+
+# --- The stories ------------------------------------------------------------------------------
+
+
+def test_incident_store_touchpoint_nps_and_csat_fall(brand, nps_frame):
+    incident = brand.story["incident"]
+    assert incident["store_id"] == "ST007" and incident["touchpoint"] == "Delivery"
+    after = nps_frame["responded_at"] >= incident["start"]
+    there = (nps_frame["store_id"] == incident["store_id"]) & (
+        nps_frame["touchpoint"] == incident["touchpoint"]
+    )
+    drop = nps(nps_frame.loc[there & ~after, "score"]) - nps(nps_frame.loc[there & after, "score"])
+    assert drop >= 25
+    rest = nps_frame["store_id"] != incident["store_id"]
+    assert abs(nps(nps_frame.loc[rest & ~after, "score"]) - nps(nps_frame.loc[rest & after, "score"])) < 8
+
+    surveys = brand.frames["surveys"]
+    after = surveys["responded_at"] >= incident["start"]
+    there = (surveys["store_id"] == incident["store_id"]) & (surveys["touchpoint"] == incident["touchpoint"])
+    assert surveys.loc[there & ~after, "csat"].mean() - surveys.loc[there & after, "csat"].mean() > 0.6
+
+
+def test_incident_store_reviews_fall(brand):
+    incident, reviews = brand.story["incident"], brand.frames["reviews"]
+    after = reviews["posted_at"] >= incident["start"]
+    there = reviews["store_id"] == incident["store_id"]
+    assert reviews.loc[there & ~after, "rating"].mean() - reviews.loc[there & after, "rating"].mean() > 0.4
+    rest = reviews.loc[~there]
+    assert abs(rest.loc[~after, "rating"].mean() - rest.loc[after, "rating"].mean()) < 0.1
+
+
+def test_complaint_words_appear_at_the_incident_store_after_the_start(brand):
+    incident = brand.story["incident"]
+    comments = pd.concat(
+        [
+            brand.frames["nps"][["store_id", "responded_at", "comment"]],
+            brand.frames["surveys"][["store_id", "responded_at", "comment"]],
+            brand.frames["reviews"].rename(columns={"posted_at": "responded_at", "text": "comment"})[
+                ["store_id", "responded_at", "comment"]
+            ],
+        ]
+    )
+    comments = comments[comments["comment"] != ""]
+    named = mentions(comments["comment"], incident)
+    at_store = comments["store_id"] == incident["store_id"]
+    after = comments["responded_at"] >= incident["start"]
+    incident_share = named[at_store & after].mean()
+    assert incident_share > 0.15
+    assert named[~(at_store & after)].mean() < incident_share / 20
+    assert named[at_store & ~after].mean() < 0.02
+    arabic = comments["comment"].str.contains("|".join(incident["complaint_words_ar"]))
+    assert arabic[at_store & after].sum() >= 5
+
+
+def test_incident_store_transactions_drop_more_than_the_brand(brand):
+    incident, sales = brand.story["incident"], brand.frames["sales"]
+    sales = sales[~sales["store_id"].isin(brand.story["new_stores"])]
+    after = sales["date"] >= incident["start"]
+
+    def change(rows) -> float:
+        return (
+            sales.loc[rows & after, "transactions"].mean() / sales.loc[rows & ~after, "transactions"].mean()
+            - 1
+        )
+
+    there = sales["store_id"] == incident["store_id"]
+    assert change(there) < change(~there) - 0.08
+    assert abs(change(~there)) < 0.05
+
+
+def test_low_region_is_lowest_in_both_halves(brand, nps_frame):
+    low = brand.story["low_region"]["region"]
+    first_half = nps_frame["responded_at"] < "2026-02-01"
+    for half in (first_half, ~first_half):
+        by_region = nps_frame[half].groupby("region")["score"].apply(nps)
+        assert by_region.idxmin() == low
+        assert by_region.drop(low).mean() - by_region[low] == pytest.approx(12, abs=5)
+
+
+def test_tiny_store_has_few_responses_every_month(brand):
+    tiny = brand.story["tiny_store"]
+    low, high = tiny["responses_per_month"]
+    for kind in ("nps", "surveys"):
+        frame = brand.frames[kind]
+        rows = frame[frame["store_id"] == tiny["store_id"]]
+        per_month = rows.groupby(rows["responded_at"].str[:7]).size()
+        assert len(per_month) == 18 and per_month.between(low, high).all() and per_month.max() < 10, kind
+
+
+def test_stories_follow_the_arguments():
+    incident = Incident(
+        store_id="ST020",
+        touchpoint="Checkout",
+        start=date(2026, 1, 1),
+        complaint_words_en=("queue", "overcharged"),
+        complaint_words_ar=("طابور", "خطأ"),
+        nps_drop=50,
+        sales_drop_pct=20,
+    )
+    brand = generate_brand(11, incident=incident, low_region="Europe", tiny_store="ST005")
+    assert brand.story["incident"]["store_id"] == "ST020"
+    assert brand.story["incident"]["stage"] == "conversion"
+    frame = brand.frames["nps"]
+    there = (frame["store_id"] == "ST020") & (frame["touchpoint"] == "Checkout")
+    after = frame["responded_at"] >= "2026-01-01"
+    assert nps(frame.loc[there & ~after, "score"]) - nps(frame.loc[there & after, "score"]) > 30
+    stores = brand.frames["stores"].set_index("store_id")
+    regions = (
+        frame.assign(region=frame["store_id"].map(stores["region"])).groupby("region")["score"].apply(nps)
+    )
+    assert regions.idxmin() == "Europe"
+    assert stores.loc["ST005", "format"] == "express"
+
+
+def test_without_stories_nothing_is_planted():
+    brand = generate_brand(5, incident=None, low_region=None, tiny_store=None, new_stores=0)
+    assert brand.story["incident"] is None and brand.story["low_region"] is None
+    assert brand.story["tiny_store"] is None and brand.story["new_stores"] == {}
+    incident = {
+        "complaint_words_en": DEFAULT_INCIDENT.complaint_words_en,
+        "complaint_words_ar": DEFAULT_INCIDENT.complaint_words_ar,
+    }
+    assert not mentions(brand.frames["nps"]["comment"], incident).any()
+    assert (brand.frames["stores"]["opened_on"] < "2025-05-01").all()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"n_regions": 9}, "n_regions"),
+        ({"n_stores": 3}, "n_stores"),
+        ({"start": date(2025, 5, 2)}, "first day of a month"),
+        ({"tiny_store": "ST999"}, "tiny_store"),
+        ({"low_region": "Atlantis"}, "low_region"),
+        ({"arabic_share": 1.5}, "arabic_share"),
+        ({"arabic_share": 0.99}, "at most"),
+        ({"new_stores": 99}, "new_stores"),
+        ({"incident": Incident("ST001", "Teleport", date(2026, 1, 1), ("a", "b"), ("ج", "د"))}, "catalogue"),
+        (
+            {"incident": Incident("ST001", "Phone", date(2030, 1, 1), ("a", "b"), ("ج", "د"))},
+            "incident.start",
+        ),
+        ({"incident": Incident("ST001", "Phone", date(2026, 1, 1), ("a",), ("ج", "د"))}, "two different"),
+        ({"incident": Incident("ST001", "Phone", date(2026, 1, 1), ("a", "b"), ("ج", "د"), 250)}, "nps_drop"),
+        ({"incident": DEFAULT_INCIDENT, "tiny_store": "ST007"}, "must differ"),
+    ],
+)
+def test_bad_arguments_are_rejected_with_a_reason(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        generate_brand(**arguments)
