@@ -1,4 +1,4 @@
-"""The command line: ``python -m cx init | demo | load``.
+"""The command line: ``python -m cx init | demo | load | metrics | compare | consistency | drivers``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error.
 Every command takes ``--db URL`` (else ``CX_DATABASE_URL``, else the SQLite file under ``data/``).
@@ -9,16 +9,28 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from cx.consistency import consistency
 from cx.db import make_engine, upgrade_schema
+from cx.drivers import DRIVER_KEYS, key_drivers
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
+from cx.locations import COMPARABLE, league_table
+from cx.metrics import metric_table
+from cx.periods import Period
+from cx.scope import Scope
 from cx.settings import Settings
+
+COMPARE_KEYS = ("store_id", "value", "low", "high", "n", "shrunk", "rank", "rank_low", "rank_high", "funnel_95",
+                "funnel_998")  # fmt: skip
 
 
 class UsageError(ValueError):
@@ -50,7 +62,47 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--create-stores", action="store_true", help="create stores the file names but we lack")
     load.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     load.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    metrics = commands.add_parser(
+        "metrics", parents=[common, _period_options()], help="headline metrics per group"
+    )
+    metrics.add_argument("--by", choices=("brand", "region", "store", "touchpoint", "stage"), default="brand")
+    _scope_options(metrics)
+    metrics.add_argument("--json", action="store_true", help="print one JSON array")
+
+    compare = commands.add_parser(
+        "compare", parents=[common, _period_options()], help="league table of stores"
+    )
+    compare.add_argument("--metric", choices=COMPARABLE, required=True)
+    compare.add_argument("--region")
+    compare.add_argument("--json", action="store_true", help="print one JSON array")
+
+    consistent = commands.add_parser(
+        "consistency", parents=[common, _period_options()], help="how alike stores are"
+    )
+    consistent.add_argument("--metric", choices=COMPARABLE, required=True)
+    consistent.add_argument("--touchpoint")
+    consistent.add_argument("--region")
+    consistent.add_argument("--json", action="store_true", help="print one JSON object")
+
+    drivers = commands.add_parser("drivers", parents=[common, _period_options()], help="key-driver analysis")
+    drivers.add_argument("--target", choices=("nps", "csat"), required=True)
+    _scope_options(drivers)
+    drivers.add_argument("--json", action="store_true", help="print one JSON array")
     return parser
+
+
+def _period_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: all data)")
+    options.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (default: all data)")
+    return options
+
+
+def _scope_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", help="one store id")
+    where.add_argument("--region", help="one region")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return _demo(engine, settings, args.seed)
-        return _load(engine, settings, args)
+        if args.command == "load":
+            return _load(engine, settings, args)
+        return _report(engine, args)
     except UsageError as error:
         print(f"python -m cx {args.command}: {error}", file=sys.stderr)
         return 2
@@ -122,6 +176,68 @@ def _import_options(args) -> ImportOptions:
         )
     except (ColumnMappingError, ValueError) as error:
         raise UsageError(str(error)) from None
+
+
+def _report(engine, args) -> int:
+    """The read-only commands: metrics, compare, consistency, drivers."""
+    period = _period(args)
+    scope = Scope(
+        store=getattr(args, "store", None), region=getattr(args, "region", None),
+        touchpoint=getattr(args, "touchpoint", None),
+    )  # fmt: skip
+    if args.command == "metrics":
+        table = metric_table(engine, scope=scope, period=period, by=(args.by,))
+    elif args.command == "compare":
+        table, _ = league_table(engine, metric=args.metric, scope=scope, period=period)
+        table = table.rename(columns={"store": "store_id"})[list(COMPARE_KEYS)]
+    elif args.command == "consistency":
+        result = consistency(engine, metric=args.metric, scope=scope, period=period)
+        return _emit(result, args.json)
+    else:
+        table, summary = key_drivers(engine, target=args.target, scope=scope, period=period)
+        if table.empty and not args.json:
+            print(f"No drivers: {summary['reason']}.", file=sys.stderr)
+        table = table[list(DRIVER_KEYS)]
+    return _emit(table, args.json)
+
+
+def _period(args) -> Period | None:
+    if not args.start and not args.end:
+        return None
+    try:
+        start = dt.date.fromisoformat(args.start) if args.start else dt.date(1900, 1, 1)
+        end = dt.date.fromisoformat(args.end) if args.end else dt.date(2999, 12, 31)
+        return Period(start, end)
+    except ValueError as error:
+        raise UsageError(f"--from/--to: {error}; write dates as YYYY-MM-DD.") from None
+
+
+def _emit(result, as_json: bool) -> int:
+    if as_json:
+        records = result.to_dict("records") if isinstance(result, pd.DataFrame) else result
+        print(json.dumps(_clean(records), ensure_ascii=False))
+    elif isinstance(result, pd.DataFrame):
+        print(result.to_string(index=False) if len(result) else "No data for this selection.")
+    else:
+        print("\n".join(f"{key:>16}: {value}" for key, value in result.items()))
+    return 0
+
+
+def _clean(value):
+    """JSON-safe: NaN/inf -> null, NumPy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
 
 
 def _demo(engine, settings: Settings, seed: int) -> int:

@@ -180,3 +180,143 @@ class Goal(SQLModel, table=True):
     period_end: dt.date
     target: float
     created_at: dt.datetime = Field(sa_type=DateTime)
+
+
+# --- Rollups: sufficient statistics per store x day and per store x month ---------------------------
+# Kept up to date by every import; metrics read these, never the raw rows. A period is answered from
+# the monthly tables for its whole months and the daily tables for the days at its edges.
+# touchpoint_id 0 stands for "no touchpoint given".
+
+
+class NpsCounts(SQLModel):
+    """Count of answers per score 0-10 (``s0`` ... ``s10``): the full distribution."""
+
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    touchpoint_id: int = Field(primary_key=True)
+    s0: int = 0
+    s1: int = 0
+    s2: int = 0
+    s3: int = 0
+    s4: int = 0
+    s5: int = 0
+    s6: int = 0
+    s7: int = 0
+    s8: int = 0
+    s9: int = 0
+    s10: int = 0
+
+
+class NpsDaily(NpsCounts, table=True):
+    __tablename__ = "nps_daily"
+    day: dt.date = Field(primary_key=True, index=True)
+
+
+class NpsMonthly(NpsCounts, table=True):
+    __tablename__ = "nps_monthly"
+    month: dt.date = Field(primary_key=True, index=True)
+
+
+class SurveySums(SQLModel):
+    """CSAT counts per rounded answer (``c1`` ... ``c5``), exact sums, top-2-box and CES statistics."""
+
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    touchpoint_id: int = Field(primary_key=True)
+    n: int = 0
+    csat_sum: float = 0.0
+    csat_sq: float = 0.0
+    top2: int = 0
+    c1: int = 0
+    c2: int = 0
+    c3: int = 0
+    c4: int = 0
+    c5: int = 0
+    ces_n: int = 0
+    ces_sum: float = 0.0
+    ces_sq: float = 0.0
+    ces_agree: int = 0
+
+
+class SurveyDaily(SurveySums, table=True):
+    __tablename__ = "survey_daily"
+    day: dt.date = Field(primary_key=True, index=True)
+
+
+class SurveyMonthly(SurveySums, table=True):
+    __tablename__ = "survey_monthly"
+    month: dt.date = Field(primary_key=True, index=True)
+
+
+class AttributeSums(SQLModel):
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    touchpoint_id: int = Field(primary_key=True)
+    attribute: str = Field(sa_type=String(100), primary_key=True)
+    n: int = 0
+    rating_sum: float = 0.0
+    rating_sq: float = 0.0
+
+
+class AttributeDaily(AttributeSums, table=True):
+    __tablename__ = "attribute_daily"
+    day: dt.date = Field(primary_key=True, index=True)
+
+
+class AttributeMonthly(AttributeSums, table=True):
+    __tablename__ = "attribute_monthly"
+    month: dt.date = Field(primary_key=True, index=True)
+
+
+class ReviewSums(SQLModel):
+    """Review counts per rounded star (``r1`` ... ``r5``), exact sums and the 1-2 star count."""
+
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    n: int = 0
+    rating_sum: float = 0.0
+    rating_sq: float = 0.0
+    low: int = 0
+    r1: int = 0
+    r2: int = 0
+    r3: int = 0
+    r4: int = 0
+    r5: int = 0
+
+
+class ReviewDaily(ReviewSums, table=True):
+    __tablename__ = "review_daily"
+    day: dt.date = Field(primary_key=True, index=True)
+
+
+class ReviewMonthly(ReviewSums, table=True):
+    __tablename__ = "review_monthly"
+    month: dt.date = Field(primary_key=True, index=True)
+
+
+class SalesMonthly(SQLModel, table=True):
+    """Monthly sales per store; ``*_paired`` sums only days with both revenue and transactions."""
+
+    __tablename__ = "sales_monthly"
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    month: dt.date = Field(primary_key=True, index=True)
+    days: int = 0
+    revenue: float | None = None
+    transactions: int | None = None
+    revenue_paired: float = 0.0
+    transactions_paired: int = 0
+
+
+class DriverMoments(SQLModel, table=True):
+    """Pairwise-complete moments of survey variables (``csat`` and ``attr:<name>``) per store x month.
+
+    Enough to rebuild the respondent-level correlation matrix of any scope without raw rows.
+    """
+
+    __tablename__ = "driver_moments"
+    store_id: str = Field(sa_type=String(100), primary_key=True)
+    month: dt.date = Field(primary_key=True)
+    var_a: str = Field(sa_type=String(110), primary_key=True)
+    var_b: str = Field(sa_type=String(110), primary_key=True)
+    n: int = 0
+    sum_a: float = 0.0
+    sum_b: float = 0.0
+    sum_ab: float = 0.0
+    sum_aa: float = 0.0
+    sum_bb: float = 0.0

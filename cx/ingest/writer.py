@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from cx.ingest.plan import LoadPlan
 from cx.ingest.schema import DEFAULT_BRAND
 from cx.models import Brand, District, ImportBatch, Region, Store, SurveyAttribute, SurveyResponse, Touchpoint
+from cx.rollups import add_batch_to_rollups
 
 CHUNK_ROWS = 50_000
 Progress = Callable[[int, int], None]
@@ -77,6 +78,7 @@ def write_batch(
             attempted = len(facts)
             if plan.attributes is not None and len(plan.attributes):
                 _insert_attributes(connection, plan.attributes, batch_id)
+            add_batch_to_rollups(connection, plan.kind, batch_id)
         duplicate = attempted - loaded - updated + plan.duplicates_in_file
         connection.execute(
             update(ImportBatch)

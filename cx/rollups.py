@@ -1,0 +1,171 @@
+"""Rollup maintenance: sufficient statistics per store x day and store x month.
+
+Every import adds its own rows inside its own transaction; the same SQL rebuilds everything from the
+raw tables, so the rollups always equal a GROUP BY over the raw rows (tests check exactly that).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+GRAINS = ("daily", "monthly")
+ROLLUP_TABLES = tuple(
+    f"{family}_{grain}" for family in ("nps", "survey", "attribute", "review") for grain in GRAINS
+) + ("sales_monthly", "driver_moments")
+SOURCES_OF_KIND = {
+    "nps": ("nps",),
+    "surveys": ("survey", "attribute", "driver_moments"),
+    "reviews": ("review",),
+    "sales": ("sales",),
+}
+
+
+def bucket_sql(column: str, grain: str, dialect: str) -> str:
+    """SQL for the first day of ``column``'s day/week/month/quarter (same on SQLite and PostgreSQL)."""
+    if dialect == "postgresql":
+        unit = {"daily": "day", "day": "day", "week": "week", "monthly": "month", "month": "month"}.get(
+            grain, grain
+        )
+        return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+    if grain in ("daily", "day"):
+        return f"date({column})"
+    if grain == "week":
+        return f"date({column}, '-6 days', 'weekday 1')"
+    if grain in ("monthly", "month"):
+        return f"strftime('%Y-%m-01', {column})"
+    if grain == "quarter":
+        return (
+            f"printf('%s-%02d-01', strftime('%Y', {column}), "
+            f"((CAST(strftime('%m', {column}) AS INTEGER) - 1) / 3) * 3 + 1)"
+        )
+    raise ValueError(f"Unknown grain {grain!r}: use day, week, month or quarter.")
+
+
+def _rounds_to(column: str, value: int) -> str:
+    """1 when ``column`` rounds to ``value``; ranges, so both databases round halves alike."""
+    return f"SUM(CASE WHEN {column} >= {value - 0.5} AND {column} < {value + 0.5} THEN 1 ELSE 0 END)"
+
+
+def _upsert(table: str, keys: tuple[str, ...], columns: tuple[str, ...], select: str) -> str:
+    """Insert grouped rows, adding to existing ones (NULL + x = x, so optional sums survive)."""
+    updates = ", ".join(
+        f"{c} = COALESCE({table}.{c} + excluded.{c}, {table}.{c}, excluded.{c})" for c in columns
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(keys + columns)}) {select} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
+    """SQL per source family that adds the rows matching ``where`` (fact table alias ``f``)."""
+    statements: dict[str, list[str]] = {family: [] for family in ("nps", "survey", "attribute", "review")}
+    for grain in GRAINS:
+        key = "day" if grain == "daily" else "month"
+
+        def when(column: str, grain=grain) -> str:
+            return bucket_sql(column, grain, dialect)
+
+        statements["nps"].append(
+            _upsert(
+                f"nps_{grain}",
+                ("store_id", key, "touchpoint_id"),
+                tuple(f"s{i}" for i in range(11)),
+                f"SELECT f.store_id, {when('f.responded_at')}, COALESCE(f.touchpoint_id, 0), "
+                + ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11))
+                + f" FROM nps_response f WHERE {where} GROUP BY 1, 2, 3",
+            )
+        )
+        statements["survey"].append(
+            _upsert(
+                f"survey_{grain}",
+                ("store_id", key, "touchpoint_id"),
+                (
+                    "n",
+                    "csat_sum",
+                    "csat_sq",
+                    "top2",
+                    "c1",
+                    "c2",
+                    "c3",
+                    "c4",
+                    "c5",
+                    "ces_n",
+                    "ces_sum",
+                    "ces_sq",
+                    "ces_agree",
+                ),
+                f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, COUNT(*), SUM(f.csat), "
+                "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
+                + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
+                + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
+                f"SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END) FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
+            )  # fmt: skip
+        )
+        statements["attribute"].append(
+            _upsert(
+                f"attribute_{grain}",
+                ("store_id", key, "touchpoint_id", "attribute"),
+                ("n", "rating_sum", "rating_sq"),
+                f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, a.attribute, COUNT(*), "
+                "SUM(a.rating), SUM(a.rating * a.rating) FROM survey_attribute a "
+                f"JOIN survey_response f ON f.response_id = a.response_id WHERE {where} GROUP BY 1, 2, 3, 4",
+            )
+        )
+        statements["review"].append(
+            _upsert(
+                f"review_{grain}",
+                ("store_id", key),
+                ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5"),
+                f"SELECT f.store_id, {when('f.posted_at')}, COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), "
+                "SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
+                + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6))
+                + f" FROM review f WHERE {where} GROUP BY 1, 2",
+            )
+        )
+    statements["sales"] = [
+        _upsert(
+            "sales_monthly",
+            ("store_id", "month"),
+            ("days", "revenue", "transactions", "revenue_paired", "transactions_paired"),
+            f"SELECT f.store_id, {bucket_sql('f.date', 'monthly', dialect)}, COUNT(*), SUM(f.revenue), "
+            "SUM(f.transactions), COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
+            "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0) "
+            f"FROM sales f WHERE {where} GROUP BY 1, 2",
+        )
+    ]
+    month = bucket_sql("f.responded_at", "monthly", dialect)
+    variables = (
+        f"SELECT f.response_id, f.store_id, {month} AS month, 'csat' AS var, f.csat AS x "
+        f"FROM survey_response f WHERE {where} "
+        f"UNION ALL SELECT f.response_id, f.store_id, {month}, 'attr:' || a.attribute, a.rating "
+        f"FROM survey_attribute a JOIN survey_response f ON f.response_id = a.response_id WHERE {where}"
+    )
+    statements["driver_moments"] = [
+        _upsert(
+            "driver_moments",
+            ("store_id", "month", "var_a", "var_b"),
+            ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb"),
+            f"SELECT p.store_id, p.month, p.var, q.var, COUNT(*), SUM(p.x), SUM(q.x), SUM(p.x * q.x), "
+            f"SUM(p.x * p.x), SUM(q.x * q.x) FROM ({variables}) p JOIN ({variables}) q "
+            "ON q.response_id = p.response_id AND p.var <= q.var WHERE p.x IS NOT NULL GROUP BY 1, 2, 3, 4",
+        )
+    ]
+    return statements
+
+
+def add_batch_to_rollups(connection: Connection, kind: str, batch_id: int) -> None:
+    """Add the facts of one batch to the rollups (inside the batch's own transaction)."""
+    statements = rollup_statements(connection.dialect.name, "f.batch_id = :batch")
+    for family in SOURCES_OF_KIND.get(kind, ()):
+        for statement in statements[family]:
+            connection.execute(text(statement), {"batch": batch_id})
+
+
+def rebuild_rollups(connection: Connection) -> None:
+    """Recompute every rollup from the raw rows."""
+    for table in ROLLUP_TABLES:
+        connection.execute(text(f"DELETE FROM {table}"))
+    for family_statements in rollup_statements(connection.dialect.name, "1 = 1").values():
+        for statement in family_statements:
+            connection.execute(text(statement))
