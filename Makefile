@@ -34,3 +34,4 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.metrics

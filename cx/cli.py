@@ -24,7 +24,7 @@ from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_fi
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
 from cx.locations import COMPARABLE, league_table
-from cx.metrics import metric_table
+from cx.metrics import METRIC_COLUMNS, metric_table
 from cx.periods import Period
 from cx.scope import Scope
 from cx.settings import Settings
@@ -186,7 +186,7 @@ def _report(engine, args) -> int:
         touchpoint=getattr(args, "touchpoint", None),
     )  # fmt: skip
     if args.command == "metrics":
-        table = metric_table(engine, scope=scope, period=period, by=(args.by,))
+        table = metric_table(engine, scope=scope, period=period, by=(args.by,))[[args.by, *METRIC_COLUMNS]]
     elif args.command == "compare":
         table, _ = league_table(engine, metric=args.metric, scope=scope, period=period)
         table = table.rename(columns={"store": "store_id"})[list(COMPARE_KEYS)]

@@ -38,7 +38,8 @@ def consistency_of(located: LocationStats, *, band: float | None = None) -> dict
     spread_sd = float(np.std(values, ddof=1)) if len(values) > 1 else np.nan
     q1, q3 = np.percentile(values, [25, 75])
     mean = float(values.mean())
-    meta = stats.dersimonian_laird(values, located.unit_variance / n) if len(values) > 1 else None
+    usable = len(values) > 1 and np.isfinite(located.unit_variance) and located.unit_variance > 0
+    meta = stats.dersimonian_laird(values, located.unit_variance / n) if usable else None
     true_sd = float(np.sqrt(meta.tau2)) if meta is not None and np.isfinite(meta.tau2) else np.nan
     result.update(
         sd=spread_sd,

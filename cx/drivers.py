@@ -49,6 +49,8 @@ def key_drivers(
 
 
 def _attribute_drivers(engine, scope: Scope, period: Period | None, draws: int, seed: int):
+    if scope.needs_touchpoints:
+        return _empty("attribute ratings are not split by touchpoint; choose the whole scope")
     moments = _driver_moments(engine, scope, period, by_month=False)
     if moments["store_id"].nunique() < MIN_CLUSTERS if len(moments) else False:
         moments = _driver_moments(engine, scope, period, by_month=True)
@@ -72,8 +74,6 @@ def _driver_moments(engine, scope: Scope, period: Period | None, *, by_month: bo
     """Moments summed per store (or per store-month: the bootstrap clusters) and variable pair."""
     table = DriverMoments.__table__
     cluster = [table.c.store_id] + ([table.c.month] if by_month else [])
-    if scope.needs_touchpoints:
-        return pd.DataFrame()  # attribute moments are not split by touchpoint
     conditions = scope_conditions(scope)
     if period is not None:
         conditions += [table.c.month >= period.start.replace(day=1), table.c.month <= period.end]

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from scipy import stats as scipy_stats
+from sqlalchemy import Engine, select
 
 from cx import stats
 from cx.aggregates import NPS_COUNTS, sums
 from cx.metrics import nps_components, pooled_variance
+from cx.models import Region, Store
 from cx.periods import Period
 from cx.scope import Scope
 
@@ -47,7 +49,8 @@ def location_stats(
         metric
     ]
     raw = raw.loc[_answers(raw, family) > 0].reset_index(drop=True)
-    return builder(raw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return builder(raw)
 
 
 def _answers(raw: pd.DataFrame, family: str) -> pd.Series:
@@ -111,13 +114,30 @@ def _mean_of(measure: str):
     return build
 
 
+def peer_scope(engine: Engine, *, store_id: str, by: str, scope: Scope | None = None) -> Scope:
+    """The scope of a store's peers: the stores sharing its ``format`` or its ``region``."""
+    if by not in ("format", "region"):
+        raise ValueError(f"Peer groups are by 'format' or 'region', not {by!r}.")
+    column = Store.format if by == "format" else Region.name
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(column)
+            .select_from(Store)
+            .join(Region, Region.id == Store.region_id)
+            .where(Store.store_id == store_id)
+        ).scalar()
+    base = scope or Scope()
+    return Scope(**{**vars(base), by: value})
+
+
 def league_table(
     engine: Engine, *, metric: str, scope: Scope, period: Period | None = None, seed: int = 0
 ) -> tuple[pd.DataFrame, dict]:
     """Stores ranked on ``metric`` with intervals, shrunk values, rank intervals and funnel verdicts.
 
     Returns the table and the funnel summary (target, over-dispersion phi, tau², limits in force).
-    Verdicts compare each store with the brand at 95 % and 99.8 % (Spiegelhalter 2005).
+    ``funnel_95``/``funnel_998`` compare each store with the brand at 95 % and 99.8 % (Spiegelhalter
+    2005); ``verdict`` badges a store above or below only when its Benjamini-Hochberg q <= 0.05.
     """
     located = location_stats(engine, metric=metric, scope=scope, period=period)
     frame = located.frame.copy()
@@ -126,16 +146,29 @@ def league_table(
             "metric": metric, "target": np.nan, "phi": np.nan, "tau2": np.nan, "limits": "", "stores": 0,
         }  # fmt: skip
     n = frame["n"].to_numpy()
-    sampling_var = located.unit_variance / n
-    frame["shrunk"] = stats.shrink(frame["value"].to_numpy(), sampling_var, target=located.target).values
-    ranks = stats.rank_intervals(frame["value"].to_numpy(), np.sqrt(sampling_var), seed=seed)
+    values = frame["value"].to_numpy()
+    if np.isfinite(located.unit_variance) and located.unit_variance > 0:
+        sampling_var = located.unit_variance / n
+        frame["shrunk"] = stats.shrink(values, sampling_var, target=located.target).values
+        ranks = stats.rank_intervals(values, np.sqrt(sampling_var), seed=seed)
+    else:  # every answer alike (or one answer per store): nothing to shrink, ranks are ties
+        frame["shrunk"] = values
+        ranks = stats.rank_intervals(values, np.zeros_like(values), seed=seed)
     frame["rank"], frame["rank_low"], frame["rank_high"] = ranks.rank, ranks.low, ranks.high
-    funnel = stats.funnel_assessment(frame["value"].to_numpy(), n, located.target, located.unit_variance)
-    frame["funnel_95"], frame["funnel_998"] = funnel.verdict95, funnel.verdict998
+    funnel = stats.funnel_assessment(values, n, located.target, located.unit_variance)
+    # no spread to judge against (e.g. every answer alike): not distinguishable from the brand
+    frame["funnel_95"] = np.where(funnel.verdict95 == "no data", "within", funnel.verdict95)
+    frame["funnel_998"] = np.where(funnel.verdict998 == "no data", "within", funnel.verdict998)
     frame["limit_low_95"], frame["limit_high_95"] = funnel.low95, funnel.high95
     frame["limit_low_998"], frame["limit_high_998"] = funnel.low998, funnel.high998
+    # many stores are judged at once: the badge uses Benjamini-Hochberg over the funnel z-scores
+    p_values = 2 * scipy_stats.norm.sf(np.abs(np.asarray(funnel.z_adjusted, dtype=float)))
+    frame["q_value"] = stats.fdr(p_values).adjusted
+    frame["verdict"] = np.where(
+        frame["q_value"] <= 0.05, np.where(values > located.target, "above", "below"), "within"
+    )
     summary = {"metric": metric, "target": located.target, "phi": funnel.phi, "tau2": funnel.tau2,
-               "limits": funnel.limits, "stores": len(frame)}  # fmt: skip
+               "limits": funnel.limits, "stores": len(frame), "unit_variance": located.unit_variance}  # fmt: skip
     frame["n"] = frame["n"].round().astype("int64")
     return frame.sort_values(["rank", "store"]).reset_index(drop=True), summary
 

@@ -22,6 +22,11 @@ METRIC_COLUMNS = (
 )  # fmt: skip
 
 
+DETAIL_COLUMNS = (
+    "csat_mean_low", "csat_mean_high", "ces_mean_low", "ces_mean_high", "ces_agree_pct", "ces_agree_low",
+    "ces_agree_high", "rating_low", "rating_high", "low_rating_pct",
+    "stars_1_pct", "stars_2_pct", "stars_3_pct", "stars_4_pct", "stars_5_pct",
+)  # fmt: skip
 COUNT_COLUMNS = ("nps_n", "csat_n", "ces_n", "reviews_n")
 
 
@@ -36,8 +41,11 @@ def metric_table(
 ) -> pd.DataFrame:
     """One row per group with every headline metric, its n and interval (null where a source has no data).
 
-    ``rating_shrunk`` pulls each group's mean rating toward the mean over all groups shown
-    (empirical Bayes); with a single group it equals the raw rating.
+    Columns: the group keys, ``METRIC_COLUMNS`` (the CLI contract) and ``DETAIL_COLUMNS`` (mean
+    intervals, CES % agree with its Wilson interval, the share of 1-2 star reviews and the star mix).
+
+    ``rating_shrunk`` pulls each group's mean rating toward the overall mean rating of the groups
+    shown (empirical Bayes, tau² by DerSimonian-Laird); with a single group it equals the raw rating.
     """
     nps = sums(engine, "nps", scope=scope, period=period, by=by)
     survey = sums(engine, "survey", scope=scope, period=period, by=by)
@@ -51,12 +59,12 @@ def metric_table(
         table = table.merge(frame, on=keys, how="outer") if keys else pd.concat([table, frame], axis=1)
     if keys:
         table = table.sort_values(keys, na_position="last").reset_index(drop=True)
-    for column in METRIC_COLUMNS:
+    for column in METRIC_COLUMNS + DETAIL_COLUMNS:
         if column not in table:
             table[column] = np.nan
     for column in COUNT_COLUMNS:
         table[column] = table[column].round().astype("Int64")
-    return table[keys + list(METRIC_COLUMNS)]
+    return table[keys + list(METRIC_COLUMNS) + list(DETAIL_COLUMNS)]
 
 
 def _nps_metrics(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -76,24 +84,52 @@ def _survey_metrics(sums_: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     sums_ = _nonempty(sums_, ("n",))
     n = sums_["n"].to_numpy(dtype=float)
     top2 = stats.wilson_interval(sums_["top2"].to_numpy(dtype=float), n)
+    csat = stats.mean_interval(
+        n, sums_["csat_sum"].to_numpy(dtype=float), sums_["csat_sq"].to_numpy(dtype=float)
+    )
     ces_n = sums_["ces_n"].to_numpy(dtype=float)
+    ces = stats.mean_interval(
+        ces_n, sums_["ces_sum"].to_numpy(dtype=float), sums_["ces_sq"].to_numpy(dtype=float)
+    )
+    agree = stats.wilson_interval(sums_["ces_agree"].to_numpy(dtype=float), ces_n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return _with_keys(sums_, keys, {
-            "csat_mean": sums_["csat_sum"].to_numpy(dtype=float) / n,
+            "csat_mean": csat.estimate, "csat_mean_low": csat.low, "csat_mean_high": csat.high,
             "csat_top2": 100 * top2.estimate, "csat_top2_low": 100 * top2.low, "csat_top2_high": 100 * top2.high,
-            "csat_n": n, "ces_mean": np.where(ces_n > 0, sums_["ces_sum"].to_numpy(dtype=float) / ces_n, np.nan),
-            "ces_n": ces_n,
+            "csat_n": n, "ces_mean": np.where(ces_n > 0, ces.estimate, np.nan), "ces_mean_low": ces.low,
+            "ces_mean_high": ces.high, "ces_n": ces_n, "ces_agree_pct": 100 * agree.estimate,
+            "ces_agree_low": 100 * agree.low, "ces_agree_high": 100 * agree.high,
         })  # fmt: skip
 
 
 def _review_metrics(sums_: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     sums_ = _nonempty(sums_, ("n",))
     n = sums_["n"].to_numpy(dtype=float)
-    mean = sums_["rating_sum"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan)
+    interval = stats.mean_interval(
+        n, sums_["rating_sum"].to_numpy(dtype=float), sums_["rating_sq"].to_numpy(dtype=float)
+    )
+    mean = np.asarray(interval.estimate, dtype=float)
     shrunk = mean
-    if len(sums_) > 1:
-        shrunk = stats.shrink(mean, pooled_variance(sums_) / n).values
-    return _with_keys(sums_, keys, {"rating": mean, "rating_shrunk": shrunk, "reviews_n": n})
+    variance = pooled_variance(sums_)
+    if len(sums_) > 1 and np.isfinite(variance) and variance > 0:
+        brand = sums_["rating_sum"].to_numpy(dtype=float).sum() / n.sum()
+        shrunk = stats.shrink(mean, variance / n, target=brand).values
+    columns = {"rating": mean, "rating_low": interval.low, "rating_high": interval.high, "rating_shrunk": shrunk,
+               "reviews_n": n, "low_rating_pct": 100 * sums_["low"].to_numpy(dtype=float) / n}  # fmt: skip
+    for stars in range(1, 6):
+        columns[f"stars_{stars}_pct"] = 100 * sums_[f"r{stars}"].to_numpy(dtype=float) / n
+    return _with_keys(sums_, keys, columns)
+
+
+def attribute_means(
+    engine: Engine, *, scope: Scope, period: Period | None = None, by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Mean rating per survey attribute (and group) with its t-interval and n."""
+    raw = sums(engine, "attribute", scope=scope, period=period, by=(*by, "attribute"))
+    raw = _nonempty(raw, ("n",))
+    interval = stats.mean_interval(*(raw[c].to_numpy(dtype=float) for c in ("n", "rating_sum", "rating_sq")))
+    return _with_keys(raw, [*by, "attribute"], {"mean": interval.estimate, "low": interval.low,
+                                                 "high": interval.high, "n": raw["n"].to_numpy(dtype=float)})  # fmt: skip
 
 
 def _sales_metrics(sums_: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -38,9 +38,8 @@ def sales_growth(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFram
         table[f"lfl{suffix}"] = comparable & started
         with np.errstate(invalid="ignore", divide="ignore"):
             for measure in ("revenue", "transactions"):
-                table[f"{measure}_growth{suffix}_pct"] = 100 * (
-                    table[measure] / table[f"{measure}{suffix}"] - 1
-                )
+                before = table[f"{measure}{suffix}"].where(table[f"{measure}{suffix}"] > 0)
+                table[f"{measure}_growth{suffix}_pct"] = 100 * (table[measure] / before - 1)
     return table.reset_index().rename(columns={"index": "store"})
 
 

@@ -120,3 +120,18 @@ def test_drivers_rank_the_attribute_that_drives_csat(database_url, tmp_path, cap
     assert speed_row["weight"] == pytest.approx(r_speed**2, abs=0.02)  # staff is nearly orthogonal
     assert speed_row["weight_low"] <= speed_row["weight"] <= speed_row["weight_high"]
     assert staff_row["weight"] < 0.02 and speed_row["performance"] == pytest.approx(speed.mean())
+
+
+def test_peer_groups_and_consistency_trend(incident_brand):
+    from cx.consistency import consistency_trend
+    from cx.locations import peer_scope
+
+    engine, brand = incident_brand
+    stores = brand.frames["stores"].set_index("store_id")
+    peers = peer_scope(engine, store_id="ST004", by="format")
+    table, _ = league_table(engine, metric="nps", scope=peers)
+    expected = set(stores.index[stores["format"] == stores.loc["ST004", "format"]])
+    assert set(table["store"]) == expected and "ST004" in expected
+    months = [Period.containing("month", dt.date(2026, m, 1)) for m in (1, 2, 3)]
+    trend = consistency_trend(engine, metric="nps", scope=Scope(), periods=months)
+    assert trend["start"].tolist() == [m.start for m in months] and (trend["n_stores"] == 12).all()

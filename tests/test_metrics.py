@@ -150,3 +150,83 @@ def test_period_options(loaded, capsys):
     rows = report(capsys, loaded, "metrics", "--from", "2026-02-01", "--to", "2026-02-28")
     assert rows[0]["nps_n"] == 1 and rows[0]["csat_n"] is None
     assert main(["metrics", "--from", "2026-13-01", "--db", loaded]) == 2
+
+
+def test_edge_cases_never_crash(database_url, tmp_path, capsys):
+    # empty database: every command answers with empty results, not a traceback
+    assert report(capsys, database_url, "metrics", "--by", "store") == []
+    assert report(capsys, database_url, "compare", "--metric", "nps") == []
+    assert report(capsys, database_url, "consistency", "--metric", "nps")["n_stores"] == 0
+    assert report(capsys, database_url, "drivers", "--target", "nps") == []
+    # one store, one promoter: n = 1, all promoters
+    load(
+        capsys, database_url, "stores", write_csv(tmp_path / "s.csv", "store_id,name,region", "A,Alpha,North")
+    )
+    load(
+        capsys,
+        database_url,
+        "nps",
+        write_csv(tmp_path / "n.csv", "store_id,responded_at,score", "A,2026-01-05,10"),
+    )
+    row = report(capsys, database_url, "metrics", "--by", "store")[0]
+    assert row["nps"] == 100 and row["nps_n"] == 1 and -100 <= row["nps_low"] < row["nps_high"] <= 100
+    league = report(capsys, database_url, "compare", "--metric", "nps")
+    assert [(r["store_id"], r["rank"], r["funnel_95"]) for r in league] == [("A", 1.0, "within")]
+    one = report(capsys, database_url, "consistency", "--metric", "nps")
+    assert one["n_stores"] == 1 and one["sd"] is None and one["range"] == 0.0
+
+
+def test_all_alike_answers_do_not_break_comparisons(database_url, tmp_path, capsys):
+    load(
+        capsys,
+        database_url,
+        "stores",
+        write_csv(tmp_path / "s.csv", "store_id,name,region", "A,A,N", "B,B,N"),
+    )
+    rows = [f"{s},2026-01-0{d},10" for s in "AB" for d in range(1, 4)]
+    load(capsys, database_url, "nps", write_csv(tmp_path / "n.csv", "store_id,responded_at,score", *rows))
+    league = report(capsys, database_url, "compare", "--metric", "nps")
+    assert {r["value"] for r in league} == {100.0} and {r["shrunk"] for r in league} == {100.0}
+    assert report(capsys, database_url, "consistency", "--metric", "nps")["true_sd"] is None
+
+
+def test_like_for_like_sales_growth(database_url, tmp_path, capsys):
+    from cx.sales import like_for_like, sales_growth
+
+    load(capsys, database_url, "stores", write_csv(tmp_path / "s.csv", *STORES))
+    rows = [f"A,2025-01-{d:02d},100,10" for d in range(1, 11)] + [
+        f"A,2026-01-{d:02d},110,11" for d in range(1, 11)
+    ]
+    rows += [f"B,2025-01-{d:02d},100,10" for d in range(1, 11)] + [
+        f"B,2026-01-{d:02d},300,30" for d in range(1, 6)
+    ]
+    rows += [f"C,2026-01-{d:02d},500,50" for d in range(1, 11)]
+    load(
+        capsys,
+        database_url,
+        "sales",
+        write_csv(tmp_path / "x.csv", "store_id,date,revenue,transactions", *rows),
+    )
+    growth = sales_growth(
+        make_engine(database_url), scope=Scope(), period=Period(dt.date(2026, 1, 1), dt.date(2026, 1, 10))
+    )
+    growth = growth.set_index("store")
+    assert growth.loc["A", "revenue_growth_ly_pct"] == pytest.approx(10.0)  # 1100 vs 1000
+    assert growth["lfl_ly"].to_dict() == {"A": True, "B": False, "C": False}  # B: 5 days vs 10; C: new
+    result = like_for_like(growth.reset_index(), against="ly")
+    assert (result["growth_pct"], result["stores"], result["excluded"]) == (pytest.approx(10.0), 1, 2)
+
+
+def test_touchpoint_heatmap_and_stages(loaded):
+    from cx.journey import stage_rollup, touchpoint_heatmap
+
+    engine = make_engine(loaded)
+    heat = touchpoint_heatmap(engine, scope=Scope(), metric="nps").set_index(["store", "touchpoint"])
+    assert heat.loc[("A", "Checkout"), "n"] == 7 and heat.loc[("A", "Checkout"), "value"] == pytest.approx(
+        100 / 7
+    )
+    assert (
+        heat.loc[("C", "Delivery"), "value"] == -100 and heat.loc[("C", "Delivery"), "stage"] == "retention"
+    )
+    stages = stage_rollup(engine, scope=Scope())
+    assert stages["stage"].tolist() == ["consideration", "conversion", "retention"]  # journey order
