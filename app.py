@@ -1,8 +1,25 @@
-"""Router: every page registered with a title and an icon."""
+"""Router: every page registered with a title and an icon; the shared sidebar filters; banner and footer."""
 
 import streamlit as st
 
+from cx import queries
+from pages import common
+
 st.set_page_config(page_title="CX dashboard", page_icon=":material/storefront:", layout="wide")
 
-navigation = st.navigation([st.Page("pages/data.py", title="Data", icon=":material/database:", default=True)])
+PAGES = [
+    st.Page("pages/summary.py", title="Executive summary", icon=":material/dashboard:", default=True),
+    st.Page("pages/compare.py", title="Compare locations", icon=":material/leaderboard:"),
+    st.Page("pages/touchpoints.py", title="Touchpoints & journey", icon=":material/route:"),
+    st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:"),
+]
+
+navigation = st.navigation(PAGES)
+st.session_state["filters"] = common.sidebar_filters()
+if common.cached(queries.is_demo):
+    st.info("You are looking at the synthetic demo brand (Oasis Market). Load your own files on the Data page.",
+            icon=":material/science:")  # fmt: skip
 navigation.run()
+common.footer()

@@ -88,3 +88,41 @@ def _minus_year(day: dt.date) -> dt.date:
     if day.month == 2 and day.day == 29:
         return dt.date(day.year - 1, 2, 28)
     return day.replace(year=day.year - 1)
+
+
+PRESETS = {
+    "last_30_days": "Last 30 days",
+    "last_90_days": "Last 90 days",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "last_quarter": "Last quarter",
+    "year_to_date": "Year to date",
+    "last_12_months": "Last 12 months",
+    "custom": "Custom range",
+}
+
+
+def preset_period(
+    preset: str, latest: dt.date, *, start: dt.date | None = None, end: dt.date | None = None
+) -> Period:
+    """The period a preset names, counted back from ``latest`` (the last day with data)."""
+    if preset == "last_30_days":
+        return Period(latest - dt.timedelta(days=29), latest)
+    if preset == "last_90_days":
+        return Period(latest - dt.timedelta(days=89), latest)
+    if preset in ("this_month", "this_quarter"):
+        whole = Period.containing(preset.removeprefix("this_"), latest)
+        return Period(whole.start, latest)
+    if preset in ("last_month", "last_quarter"):
+        grain = preset.removeprefix("last_")
+        return Period.containing(grain, Period.containing(grain, latest).start - dt.timedelta(days=1))
+    if preset == "year_to_date":
+        return Period(dt.date(latest.year, 1, 1), latest)
+    if preset == "last_12_months":
+        return Period(_add_months(latest.replace(day=1), -11), latest)
+    if preset == "custom":
+        if start is None or end is None:
+            raise ValueError("A custom period needs a start and an end date.")
+        return Period(start, end)
+    raise ValueError(f"Unknown period preset {preset!r}: choose one of {', '.join(PRESETS)}.")

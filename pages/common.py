@@ -1,10 +1,49 @@
-"""Shared by every page: the cached engine and cached calls into ``cx``, keyed by database URL."""
+"""Shared by every page: the engine, the global filters (kept in the URL) and cached calls into ``cx``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
 
 from cx import queries
 from cx.db import make_engine
+from cx.exports import to_csv_bytes
+from cx.periods import PRESETS, Period, preset_period
+from cx.scope import Scope
 from cx.settings import Settings
+
+
+def _route_through_app() -> None:
+    """Make every page run through ``app.py``'s ``st.navigation`` (sidebar filters, banner, footer).
+
+    A server finding a ``pages/`` folder starts in Streamlit's older folder-discovery mode until the
+    first ``st.navigation`` call; a page opened straight from a shared link would then run alone.
+    Leaving that mode and rerunning lands on the same page (hashes come from the URL path) via app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_route_through_app()
+
+COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year"}
+FILTER_KEYS = ("period", "from", "to", "compare", "region", "format", "store")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selected: the period, its comparison period and the scope of stores."""
+
+    period: Period
+    comparison: Period
+    compare: str
+    scope: Scope
+    latest: dt.date
 
 
 def database_url() -> str:
@@ -16,6 +55,108 @@ def engine(url: str):
     return make_engine(url)
 
 
+def data_version() -> int:
+    return queries.data_version(engine(database_url()))
+
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _cached(_function, name: str, url: str, version: int, kwargs: tuple):
+    return _function(engine(url), **dict(kwargs))
+
+
+def cached(function, **kwargs):
+    """Call ``function(engine, **kwargs)`` through the data cache (fresh after every import)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    return _cached(function, name, database_url(), data_version(), tuple(sorted(kwargs.items())))
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the global filters in the sidebar; their values live in the URL query parameters."""
+    directory = cached(queries.store_directory)
+    latest = cached(queries.latest_data_day)
+    if latest is None:
+        return None
+    params = st.query_params
+    with st.sidebar:
+        st.subheader("Filters")
+        keys = list(PRESETS)
+        preset = st.selectbox(
+            "Period", keys, index=_index(keys, params.get("period"), "last_90_days"), format_func=PRESETS.get,
+            key="filter_period",
+        )  # fmt: skip
+        start = end = None
+        if preset == "custom":
+            default_start = _date(params.get("from")) or latest - dt.timedelta(days=89)
+            default_end = _date(params.get("to")) or latest
+            chosen = st.date_input("From - to", (default_start, default_end), key="filter_range")
+            if isinstance(chosen, tuple) and len(chosen) == 2:
+                start, end = chosen
+            else:
+                start, end = default_start, default_end
+        compare_keys = list(COMPARISONS)
+        compare = st.radio(
+            "Compare with", compare_keys, index=_index(compare_keys, params.get("compare"), "previous"),
+            format_func=COMPARISONS.get, key="filter_compare",
+        )  # fmt: skip
+        regions = sorted(directory["region"].dropna().unique())
+        region = st.selectbox("Region", ["All", *regions], index=_index(["All", *regions], params.get("region"), "All"),
+                              key="filter_region")  # fmt: skip
+        formats = sorted(directory["format"].dropna().unique())
+        store_format = st.selectbox("Store format", ["All", *formats],
+                                    index=_index(["All", *formats], params.get("format"), "All"), key="filter_format")  # fmt: skip
+        visible = directory
+        if region != "All":
+            visible = visible.loc[visible["region"] == region]
+        if store_format != "All":
+            visible = visible.loc[visible["format"] == store_format]
+        labels = {row.store_id: f"{row.store_id} · {row.name}" for row in visible.itertuples()}
+        options = ["All", *labels]
+        store = st.selectbox("Store", options, index=_index(options, params.get("store"), "All"),
+                             format_func=lambda s: labels.get(s, "All stores"), key="filter_store")  # fmt: skip
+    period = preset_period(preset, latest, start=start, end=end)
+    comparison = period.previous() if compare == "previous" else period.last_year()
+    _write_params(preset, start, end, compare, region, store_format, store)
+    scope = Scope(
+        region=None if region == "All" else region,
+        format=None if store_format == "All" else store_format,
+        store=None if store == "All" else store,
+    )
+    return Filters(period=period, comparison=comparison, compare=compare, scope=scope, latest=latest)
+
+
+def _write_params(preset, start, end, compare, region, store_format, store) -> None:
+    values = {"period": preset, "compare": compare, "region": region, "format": store_format, "store": store}
+    if preset == "custom":
+        values.update({"from": start.isoformat(), "to": end.isoformat()})
+    wanted = {k: v for k, v in values.items() if v not in (None, "All")}
+    if {k: st.query_params.get(k) for k in FILTER_KEYS if k in st.query_params} != wanted:
+        st.query_params.clear()
+        st.query_params.update(wanted)
+
+
+def filter_params() -> dict[str, str]:
+    """The current filters as query parameters, for links to other pages."""
+    return {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+
+
+def _index(options: list, wanted, default) -> int:
+    if wanted in options:
+        return options.index(wanted)
+    return options.index(default) if default in options else 0
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def current_filters() -> Filters | None:
+    """The filters drawn by the router for this run (None when the database holds no data)."""
+    return st.session_state.get("filters")
+
+
 @st.cache_data(ttl=60, max_entries=8)
 def source_coverage(url: str):
     return queries.source_coverage(engine(url))
@@ -24,3 +165,40 @@ def source_coverage(url: str):
 @st.cache_data(ttl=60, max_entries=8)
 def import_history(url: str):
     return queries.import_history(engine(url))
+
+
+def footer() -> None:
+    """One line: which database, and how fresh each source is."""
+    coverage = source_coverage(database_url())
+    parts = [
+        f"{row.source} to {row.last:%Y-%m-%d}"
+        for row in coverage.itertuples()
+        if row.rows and row.last is not None
+    ]
+    url = engine(database_url()).url.render_as_string(hide_password=True)
+    st.caption(f"Database {url} · data: {', '.join(parts) or 'none loaded yet'}")
+
+
+def download_button(frame, *, label: str, file_name: str, key: str) -> None:
+    """CSV download of a table (formula-like cells neutralised)."""
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:")  # fmt: skip
+
+
+def require_filters() -> Filters:
+    """The filters, or a clear sentence and a stop when the database holds no data yet."""
+    filters = current_filters()
+    if filters is None:
+        st.info(
+            "No data is loaded yet. Import files on the Data page, or run `python -m cx demo` for the demo brand."
+        )
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/database:")
+        st.stop()
+    return filters
+
+
+def period_caption(filters: Filters) -> None:
+    st.caption(
+        f"{filters.scope.describe().capitalize()} · {filters.period.label()} · compared with "
+        f"{filters.comparison.label()} ({COMPARISONS[filters.compare].lower()})"
+    )

@@ -92,3 +92,22 @@ def engine(database_url):
 def _reports_dir(tmp_path, monkeypatch):
     """Reject reports go to the test's own folder, never into data/."""
     monkeypatch.setenv("CX_REPORTS_DIR", str(tmp_path / "reports"))
+
+
+@pytest.fixture(autouse=True)
+def _navigation_apps(monkeypatch):
+    """Run AppTest as the server runs the app: ``app.py`` declares its pages with ``st.navigation``.
+
+    AppTest resets Streamlit's "pages directory" flag before every run, which makes it execute a page
+    file on its own (skipping ``app.py``: no sidebar filters, banner or footer) because our pages live
+    in ``pages/``. The server clears that flag on the first ``st.navigation`` call; do the same here.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

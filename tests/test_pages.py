@@ -1,39 +1,108 @@
-"""Page smoke tests with Streamlit's AppTest on an empty and on a loaded database."""
+"""Every page renders on a loaded and on an empty database; filters round-trip through the URL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import load, write_csv
+from cx.db import make_engine, upgrade_schema
+from cx.demo import generate_brand
+from tests.brands import load_brand
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = {
+    "pages/summary.py": "Executive summary",
+    "pages/compare.py": "Compare locations",
+    "pages/touchpoints.py": "Touchpoints & journey",
+    "pages/goals.py": "Goals",
+    "pages/data.py": "Data",
+    "pages/methods.py": "Methods",
+}
 
 
-def run_app(monkeypatch, url: str) -> AppTest:
+@pytest.fixture(scope="module")
+def brand_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    url = f"sqlite:///{folder / 'cx.db'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    brand = generate_brand(5, n_stores=12, n_regions=3, months=14, tiny_store="ST012", new_stores=1,
+                           responses_per_store_month=30, reviews_per_store_month=5)  # fmt: skip
+    load_brand(engine, brand, folder)
+    engine.dispose()
+    return url
+
+
+def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
     monkeypatch.setenv("CX_DATABASE_URL", url)
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
     app.run()
+    if page != "pages/summary.py":
+        app.switch_page(page)
+        app.run()
     return app
 
 
-def test_data_page_on_empty_database(monkeypatch, sqlite_url):
-    app = run_app(monkeypatch, sqlite_url)
-    assert not app.exception
-    assert "No data is loaded yet" in app.info[0].value
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders(monkeypatch, brand_url, page):
+    app = open_page(monkeypatch, brand_url, page)
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == PAGES[page]
+    assert not any("demo brand" in info.value for info in app.info)  # not loaded by `python -m cx demo`
 
 
-def test_data_page_lists_sources_and_imports(monkeypatch, sqlite_url, tmp_path, capsys):
-    load(capsys, sqlite_url, "stores", write_csv(tmp_path / "s.csv", "store_id,name,region", "S1,One,North"))
-    load(
-        capsys,
-        sqlite_url,
-        "nps",
-        write_csv(tmp_path / "n.csv", "store_id,responded_at,score", "S1,2026-01-02,9"),
+def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, "pages/summary.py")
+    labels = [metric.label for metric in app.metric]
+    assert labels[:4] == ["NPS", "CSAT top-2-box", "Review rating", "Revenue"]
+    captions = " ".join(c.value for c in app.caption)
+    assert (
+        "n = " in captions
+        and "95 % CI" in captions
+        and ("not significant" in captions or "significant" in captions)
     )
-    app = run_app(monkeypatch, sqlite_url)
+
+
+@pytest.mark.parametrize("page", ["pages/summary.py", "pages/compare.py", "pages/touchpoints.py"])
+def test_empty_database_shows_a_sentence(monkeypatch, sqlite_url, page):
+    app = open_page(monkeypatch, sqlite_url, page)
     assert not app.exception
-    sources = app.dataframe[0].value
-    assert sources.set_index("source").loc["nps", "rows"] == 1
-    assert len(app.dataframe[1].value) == 2
+    assert any("No data is loaded yet" in info.value for info in app.info)
+
+
+def test_filters_round_trip_through_the_url(monkeypatch, brand_url):
+    app = open_page(
+        monkeypatch, brand_url, "pages/summary.py", period="last_month", compare="last_year", region="Levant"
+    )
+    assert not app.exception
+    assert app.selectbox(key="filter_period").value == "last_month"
+    assert app.radio(key="filter_compare").value == "last_year"
+    assert app.selectbox(key="filter_region").value == "Levant"
+    assert "region levant" in " ".join(c.value for c in app.caption).lower()
+    app.selectbox(key="filter_region").set_value("Gulf").run()
+    assert app.query_params["region"] == ["Gulf"] or app.query_params["region"] == "Gulf"
+    assert app.query_params["period"] in (["last_month"], "last_month")
+
+
+def test_compare_side_by_side_and_peer_group(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, "pages/compare.py")
+    app.selectbox(key="compare_metric").set_value("rating").run()
+    assert not app.exception
+    league = app.dataframe[0].value
+    assert league["rank"].min() == 1 and {"verdict", "funnel_95", "shrunk", "n"} <= set(league.columns)
+    app.multiselect(key="compare_side").set_value(["ST001", "ST002", "ST003"]).run()
+    side = app.dataframe[1].value
+    assert list(side.columns) == ["ST001", "ST002", "ST003"] and "nps" in side.index
+    app.radio(key="compare_peer").set_value("same format").run()
+    assert not app.exception
+
+
+def test_touchpoints_drivers_switch(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, "pages/touchpoints.py")
+    app.radio(key="touch_driver_target").set_value("csat").run()
+    assert not app.exception
+    assert any("relative weights" in c.value for c in app.caption)

@@ -1,0 +1,154 @@
+"""Altair charts built from long-format frames: explicit types, formatted tooltips, colour-blind-safe
+colours (Okabe-Ito for categories, a blue-orange diverging scheme for scores)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+VERDICT_COLOURS = alt.Scale(domain=["above", "within", "below"], range=["#0072B2", "#999999", "#D55E00"])
+DIVERGING = "blueorange"
+METRIC_TITLES = {"nps": "NPS", "csat_top2": "CSAT top-2-box (%)", "csat_mean": "CSAT mean (1-5)",
+                 "rating": "Review rating (1-5)"}  # fmt: skip
+METRIC_FORMATS = {"nps": "+.1f", "csat_top2": ".1f", "csat_mean": ".2f", "rating": ".2f"}
+METRIC_RANGES = {"nps": (-100, 100), "csat_top2": (0, 100), "csat_mean": (1, 5), "rating": (1, 5)}
+
+
+def trend_chart(frame: pd.DataFrame, *, metric: str, title: str | None = None) -> alt.Chart:
+    """Monthly (or weekly) value as a line with its 95 % interval as a band; n in the tooltip."""
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    base = alt.Chart(frame).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y")))
+    tooltip = [alt.Tooltip("bucket:T", title="Period", format="%b %Y"),
+               alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
+               alt.Tooltip("low:Q", title="95 % low", format=fmt), alt.Tooltip("high:Q", title="95 % high", format=fmt),
+               alt.Tooltip("n:Q", title="n", format=",.0f")]  # fmt: skip
+    band = base.mark_area(opacity=0.25, color="#56B4E9").encode(
+        y=alt.Y("low:Q", title=METRIC_TITLES.get(metric)), y2="high:Q"
+    )
+    line = base.mark_line(point=True, color="#0072B2").encode(y="value:Q", tooltip=tooltip)
+    return (band + line).properties(title=title or METRIC_TITLES.get(metric, metric), height=220)
+
+
+def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, target: float) -> alt.LayerChart:
+    """Stores as points (score vs n) inside 95 % and 99.8 % control limits around the brand value.
+
+    Clicking a store selects it (selection parameter ``store``), for the table and drill-down.
+    """
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    pick = alt.selection_point(name="store", fields=["store"], on="click", clear="dblclick")
+    low, high = METRIC_RANGES.get(metric, (None, None))
+    limits = curve.melt("n", var_name="limit", value_name="bound")
+    # draw the limits only over the stores' range of n, so tiny-n limits do not flatten the plot
+    limits = limits.loc[limits["n"] >= 0.5 * float(league["n"].min())]
+    values = pd.concat([limits["bound"], league["value"], pd.Series([target])]).dropna()
+    pad = 0.05 * float(values.max() - values.min() or 1)
+    domain = [float(values.min()) - pad, float(values.max()) + pad]
+    if low is not None:
+        domain = [max(low, domain[0]), min(high, domain[1])]
+    limits["level"] = limits["limit"].str.extract(r"(95|998)$")[0].map({"95": "95 %", "998": "99.8 %"})
+    lines = (
+        alt.Chart(limits)
+        .mark_line(strokeDash=[4, 3])
+        .encode(
+            x=alt.X("n:Q", scale=alt.Scale(type="log"), title="Answers (n, log scale)"),
+            y=alt.Y(
+                "bound:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(domain=domain, clamp=True)
+            ),
+            detail="limit:N",
+            color=alt.Color("level:N", title="Control limits", scale=alt.Scale(range=["#E69F00", "#CC79A7"])),
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target]}))
+        .mark_rule(color="#000000")
+        .encode(y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Brand", format=fmt)])
+    )
+    points = alt.Chart(league).mark_circle(size=90, stroke="#000000").encode(
+        x="n:Q",
+        y="value:Q",
+        color=alt.Color("verdict:N", title="vs brand (FDR 5 %)", scale=VERDICT_COLOURS),
+        opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.35)),
+        strokeWidth=alt.when(pick).then(alt.value(2)).otherwise(alt.value(0)),
+        tooltip=[alt.Tooltip("store:N", title="Store"), alt.Tooltip("name:N", title="Name"),
+                 alt.Tooltip("value:Q", title="Score", format=fmt), alt.Tooltip("low:Q", title="95 % low", format=fmt),
+                 alt.Tooltip("high:Q", title="95 % high", format=fmt), alt.Tooltip("n:Q", title="n", format=",.0f"),
+                 alt.Tooltip("funnel_95:N", title="Funnel 95 %"), alt.Tooltip("funnel_998:N", title="Funnel 99.8 %"),
+                 alt.Tooltip("verdict:N", title="Verdict (FDR)")],
+    ).add_params(pick)  # fmt: skip
+    return alt.layer(lines, rule, points).resolve_scale(color="independent").properties(height=380)
+
+
+def heatmap_chart(cells: pd.DataFrame, *, metric: str, min_n: int = 10) -> alt.Chart:
+    """Store x touchpoint scores; cells with fewer than ``min_n`` answers are shown hatched-grey."""
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    cells = cells.assign(reliable=cells["n"] >= min_n)
+    pick = alt.selection_point(name="cell", fields=["store"], on="click", clear="dblclick")
+    return alt.Chart(cells).mark_rect(stroke="#ffffff").encode(
+        x=alt.X("touchpoint:N", title=None, sort=alt.SortField("stage_order"), axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
+        y=alt.Y("store:N", title=None),
+        color=alt.when(alt.datum.reliable).then(
+            alt.Color("value:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
+        ).otherwise(alt.value("#dddddd")),
+        opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.5)),
+        tooltip=[alt.Tooltip("store:N", title="Store"), alt.Tooltip("touchpoint:N", title="Touchpoint"),
+                 alt.Tooltip("stage:N", title="Journey stage"), alt.Tooltip("value:Q", title="Score", format=fmt),
+                 alt.Tooltip("low:Q", title="95 % low", format=fmt), alt.Tooltip("high:Q", title="95 % high", format=fmt),
+                 alt.Tooltip("n:Q", title="n", format=",.0f")],
+    ).add_params(pick)  # fmt: skip
+
+
+def stage_chart(stages: pd.DataFrame, *, metric: str) -> alt.LayerChart:
+    """Journey stages in order with the metric and its interval as error bars."""
+    value, low, high, n = {"nps": ("nps", "nps_low", "nps_high", "nps_n"),
+                           "csat_top2": ("csat_top2", "csat_top2_low", "csat_top2_high", "csat_n")}[metric]  # fmt: skip
+    fmt = METRIC_FORMATS[metric]
+    order = list(stages["stage"])
+    base = alt.Chart(stages).encode(x=alt.X("stage:N", sort=order, title="Journey stage"))
+    bars = base.mark_bar(color="#56B4E9").encode(
+        y=alt.Y(f"{value}:Q", title=METRIC_TITLES[metric]),
+        tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip(f"{value}:Q", title="Score", format=fmt),
+                 alt.Tooltip(f"{low}:Q", title="95 % low", format=fmt), alt.Tooltip(f"{high}:Q", title="95 % high", format=fmt),
+                 alt.Tooltip(f"{n}:Q", title="n", format=",.0f")],
+    )  # fmt: skip
+    whiskers = base.mark_rule(color="#000000").encode(y=f"{low}:Q", y2=f"{high}:Q")
+    return (bars + whiskers).properties(height=260)
+
+
+def quadrant_chart(drivers: pd.DataFrame) -> alt.LayerChart:
+    """Importance (relative weight, with bootstrap interval) against performance, split into quadrants."""
+    base = alt.Chart(drivers).encode(
+        x=alt.X("performance:Q", title="Performance (mean rating)", scale=alt.Scale(zero=False)),
+    )
+    whiskers = base.mark_rule(color="#999999").encode(y=alt.Y("weight_low:Q", title="Importance (relative weight)"),
+                                                      y2="weight_high:Q")  # fmt: skip
+    colours = alt.Scale(domain=["fix first", "keep up", "maintain", "low priority"],
+                        range=["#D55E00", "#0072B2", "#009E73", "#999999"])  # fmt: skip
+    points = base.mark_circle(size=140).encode(
+        y="weight:Q",
+        color=alt.Color("quadrant:N", title="Priority", scale=colours),
+        tooltip=[alt.Tooltip("driver:N", title="Driver"), alt.Tooltip("weight:Q", title="Weight", format=".3f"),
+                 alt.Tooltip("weight_low:Q", title="95 % low", format=".3f"),
+                 alt.Tooltip("weight_high:Q", title="95 % high", format=".3f"),
+                 alt.Tooltip("share_pct:Q", title="Share of R² (%)", format=".1f"),
+                 alt.Tooltip("performance:Q", title="Performance", format=".2f"), alt.Tooltip("quadrant:N", title="Priority")],
+    )  # fmt: skip
+    labels = base.mark_text(align="left", dx=9, fontSize=11).encode(y="weight:Q", text="driver:N")
+    median = alt.Chart(drivers).mark_rule(strokeDash=[3, 3], color="#666666").encode(y="median(weight):Q")
+    mean = alt.Chart(drivers).mark_rule(strokeDash=[3, 3], color="#666666").encode(x="mean(performance):Q")
+    return alt.layer(whiskers, points, labels, median, mean).properties(height=360)
+
+
+def map_chart(points: pd.DataFrame, *, metric: str) -> alt.Chart:
+    """Stores at their coordinates, coloured by score (grey when no answers in the period)."""
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    return alt.Chart(points).mark_circle(size=160, stroke="#333333", strokeWidth=0.5).encode(
+        longitude="longitude:Q",
+        latitude="latitude:Q",
+        color=alt.when(alt.datum.n > 0).then(
+            alt.Color("value:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
+        ).otherwise(alt.value("#cccccc")),
+        tooltip=[alt.Tooltip("store_id:N", title="Store"), alt.Tooltip("name:N", title="Name"),
+                 alt.Tooltip("city:N", title="City"), alt.Tooltip("region:N", title="Region"),
+                 alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
+                 alt.Tooltip("n:Q", title="n", format=",.0f")],
+    ).project(type="mercator").properties(height=360)  # fmt: skip

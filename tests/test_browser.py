@@ -1,0 +1,201 @@
+"""The running dashboard in a real browser, as a person sees it.
+
+Builds the demo brand into a temporary SQLite file, starts ``streamlit run app.py`` on a free local port
+and opens every page in Chromium (Playwright for Python driving Debian's ``/usr/bin/chromium``; no
+browser is downloaded). Each page must render its title without an error, and a full-page screenshot of
+it is saved as ``screenshots/<page>.png`` under the repository root (ignored by git) to look at.
+
+Without Chromium or the ``playwright`` package the tests are skipped with the reason;
+``CX_REQUIRE_BROWSER=1`` (set by CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REQUIRE_BROWSER = os.environ.get("CX_REQUIRE_BROWSER") == "1"
+VIEWPORT = {"width": 1400, "height": 900}
+RENDER_TIMEOUT_MS = 30_000
+ERROR_BOX = "[data-testid='stException']"
+
+
+def browser_unavailable_reason() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"no Chromium at {CHROMIUM} (on Debian: apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = browser_unavailable_reason()
+    if reason:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"{reason}; CX_REQUIRE_BROWSER=1 makes this a failure")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(server: subprocess.Popen, base_url: str, log: Path, timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with code {server.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(
+        f"no answer from {base_url}/_stcore/health in {timeout:.0f} s:\n{log.read_text(errors='replace')}"
+    )
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """Base URL of the dashboard running on the demo brand; the server is stopped afterwards."""
+    folder = tmp_path_factory.mktemp("browser")
+    database_url = f"sqlite:///{folder / 'cx.db'}"
+    env = {**os.environ, "CX_DATABASE_URL": database_url, "CX_REPORTS_DIR": str(folder / "reports")}
+    demo = subprocess.run(
+        [sys.executable, "-m", "cx", "demo", "--db", database_url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert demo.returncode == 0, f"python -m cx demo failed:\n{demo.stdout}\n{demo.stderr}"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = folder / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(server, base_url, log)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def wait_until_rendered(page, title: str) -> None:
+    """The title is in an h1 (or an error box is shown), the script has finished and every chart is drawn."""
+    page.locator("h1", has_text=title).or_(page.locator(ERROR_BOX)).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    for selector, state in (
+        ("[data-testid='stApp'][data-test-script-state='notRunning']", "attached"),
+        ("[data-testid='stStatusWidgetRunningIcon']", "detached"),
+        ("[data-testid='stSkeleton']", "detached"),
+    ):
+        page.wait_for_selector(selector, state=state, timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+                 .every(chart => chart.querySelector("canvas, svg"))""",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(300)  # the last paint of charts and tables
+
+
+def save_full_page_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its main block, not the document: grow the viewport to show all of it."""
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+                          ...[...document.querySelectorAll("[data-testid='stMain'], [data-testid='stSidebar']")]
+                             .map(element => element.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+    page.wait_for_timeout(200)
+    path.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def check_methods_contents(page) -> None:
+    """Every link of the Methods table of contents names the id Streamlit gave a section heading."""
+    contents = page.locator("p", has_text="Contents:").first
+    anchors = contents.locator("a").evaluate_all(
+        "links => links.map(link => link.getAttribute('href').slice(1))"
+    )
+    headings = page.locator("h2[id]").evaluate_all("headings => headings.map(heading => heading.id)")
+    assert "nps" in anchors and "references" in anchors
+    assert sorted(set(anchors) - set(headings)) == []
+    assert anchors == [anchor for anchor in headings if anchor in anchors]
+    assert page.locator(".katex").count() > 100, "the formulas are typeset"
+
+
+# (screenshot name, URL path st.navigation derives from the file name, title in the h1, extra check)
+PAGES = [
+    ("summary", "/", "Executive summary", None),
+    ("compare", "/compare", "Compare locations", None),
+    ("touchpoints", "/touchpoints", "Touchpoints & journey", None),
+    ("goals", "/goals", "Goals", None),
+    ("data", "/data", "Data", None),
+    ("methods", "/methods", "Methods", check_methods_contents),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "title", "extra_check"), PAGES, ids=[page[0] for page in PAGES])
+def test_page_renders_in_the_browser(browser, app_url, name, path, title, extra_check):
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(f"{app_url}{path}", wait_until="domcontentloaded")
+        try:
+            wait_until_rendered(page, title)
+        finally:
+            save_full_page_screenshot(page, SCREENSHOTS / f"{name}.png")
+        errors = page.locator(ERROR_BOX).all_inner_texts()
+        assert errors == [], f"{name}: the page shows an exception:\n" + "\n".join(errors)
+        assert "Traceback" not in page.locator("body").inner_text()
+        assert page.locator("h1", has_text=title).count() >= 1
+        if extra_check:
+            extra_check(page)
+    finally:
+        page.close()
