@@ -97,7 +97,9 @@ st.subheader("What moved")
 moved = common.cached(
     summary.movers, metric="nps", scope=filters.scope, period=filters.period, compare=filters.compare
 )
-if moved.empty:
+if math.isnan(tiles[0]["value"]):
+    st.info("No NPS answers in this selection and period, so there are no NPS movers to show.")
+elif moved.empty:
     st.info(
         "No store's NPS changed significantly against the comparison period (Benjamini-Hochberg, 5 % FDR)."
     )

@@ -106,3 +106,37 @@ def test_touchpoints_drivers_switch(monkeypatch, brand_url):
     app.radio(key="touch_driver_target").set_value("csat").run()
     assert not app.exception
     assert any("relative weights" in c.value for c in app.caption)
+
+
+@pytest.fixture(scope="module")
+def real_url(tmp_path_factory):
+    """Only the public real exports: reviews of 3 parks, Favorita sales, UCI restaurant surveys."""
+    from tests.test_real_data import REAL
+
+    if REAL is None:
+        pytest.skip("the shared real datasets are not on this machine")
+    from cx.cli import main
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'cx.db'}"
+    loads = [
+        ["reviews", REAL / "disneyland/disneyland_reviews.csv", "--create-stores", "--set", "region=Parks"],
+        ["stores", REAL / "favorita/stores.csv", "--set", "brand=Favorita"],
+        ["sales", REAL / "favorita/transactions.csv"],
+        ["stores", REAL / "uci_restaurants/geoplaces2.csv", "--set", "brand=UCI"],
+        ["surveys", REAL / "uci_restaurants/rating_final.csv", "--set", "touchpoint=In-store service", "--set",
+         "responded_at=2012-01-01", "--map", "food_rating=attr_food", "--map", "service_rating=attr_service",
+         "--rescale", "csat=0-2", "--rescale", "attr_*=0-2"],
+    ]  # fmt: skip
+    for kind, path, *options in loads:
+        assert main(["load", kind, str(path), "--db", url, *options]) == 0
+    return url
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_copes_with_real_exports(monkeypatch, real_url, page):
+    """Sources cover different stores and years; no page may fail or show an empty chart frame."""
+    app = open_page(
+        monkeypatch, real_url, page, period="custom", **{"from": "2013-01-01", "to": "2017-12-31"}
+    )
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == PAGES[page]
