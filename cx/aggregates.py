@@ -30,28 +30,8 @@ from cx.models import (
     Touchpoint,
 )
 from cx.periods import Period
-from cx.rollups import bucket_sql
+from cx.rollups import ATTRIBUTE_SUMS, NPS_COUNTS, REVIEW_SUMS, SALES_SUMS, SURVEY_SUMS, bucket_sql
 from cx.scope import GROUP_COLUMNS, TOUCHPOINT_KEYS, Scope, scope_conditions, tables_needed
-
-NPS_COUNTS = tuple(f"s{i}" for i in range(11))
-SURVEY_SUMS = (
-    "n",
-    "csat_sum",
-    "csat_sq",
-    "top2",
-    "c1",
-    "c2",
-    "c3",
-    "c4",
-    "c5",
-    "ces_n",
-    "ces_sum",
-    "ces_sq",
-    "ces_agree",
-)
-ATTRIBUTE_SUMS = ("n", "rating_sum", "rating_sq")
-REVIEW_SUMS = ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5")
-SALES_SUMS = ("days", "revenue", "transactions", "revenue_paired", "transactions_paired")
 
 
 @dataclass(frozen=True)

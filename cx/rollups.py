@@ -12,6 +12,26 @@ GRAINS = ("daily", "monthly")
 ROLLUP_TABLES = tuple(
     f"{family}_{grain}" for family in ("nps", "survey", "attribute", "review") for grain in GRAINS
 ) + ("sales_monthly", "driver_moments")
+# Columns of the rollup tables, shared with the queries that read them.
+NPS_COUNTS = tuple(f"s{i}" for i in range(11))
+SURVEY_SUMS = (
+    "n",
+    "csat_sum",
+    "csat_sq",
+    "top2",
+    "c1",
+    "c2",
+    "c3",
+    "c4",
+    "c5",
+    "ces_n",
+    "ces_sum",
+    "ces_sq",
+    "ces_agree",
+)
+ATTRIBUTE_SUMS = ("n", "rating_sum", "rating_sq")
+REVIEW_SUMS = ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5")
+SALES_SUMS = ("days", "revenue", "transactions", "revenue_paired", "transactions_paired")
 SOURCES_OF_KIND = {
     "nps": ("nps",),
     "surveys": ("survey", "attribute", "driver_moments"),
@@ -70,7 +90,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
             _upsert(
                 f"nps_{grain}",
                 ("store_id", key, "touchpoint_id"),
-                tuple(f"s{i}" for i in range(11)),
+                NPS_COUNTS,
                 f"SELECT f.store_id, {when('f.responded_at')}, COALESCE(f.touchpoint_id, 0), "
                 + ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11))
                 + f" FROM nps_response f WHERE {where} GROUP BY 1, 2, 3",
@@ -80,21 +100,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
             _upsert(
                 f"survey_{grain}",
                 ("store_id", key, "touchpoint_id"),
-                (
-                    "n",
-                    "csat_sum",
-                    "csat_sq",
-                    "top2",
-                    "c1",
-                    "c2",
-                    "c3",
-                    "c4",
-                    "c5",
-                    "ces_n",
-                    "ces_sum",
-                    "ces_sq",
-                    "ces_agree",
-                ),
+                SURVEY_SUMS,
                 f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, COUNT(*), SUM(f.csat), "
                 "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
                 + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
@@ -106,7 +112,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
             _upsert(
                 f"attribute_{grain}",
                 ("store_id", key, "touchpoint_id", "attribute"),
-                ("n", "rating_sum", "rating_sq"),
+                ATTRIBUTE_SUMS,
                 f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, a.attribute, COUNT(*), "
                 "SUM(a.rating), SUM(a.rating * a.rating) FROM survey_attribute a "
                 f"JOIN survey_response f ON f.response_id = a.response_id WHERE {where} GROUP BY 1, 2, 3, 4",
@@ -116,7 +122,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
             _upsert(
                 f"review_{grain}",
                 ("store_id", key),
-                ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5"),
+                REVIEW_SUMS,
                 f"SELECT f.store_id, {when('f.posted_at')}, COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), "
                 "SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
                 + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6))
@@ -127,7 +133,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
         _upsert(
             "sales_monthly",
             ("store_id", "month"),
-            ("days", "revenue", "transactions", "revenue_paired", "transactions_paired"),
+            SALES_SUMS,
             f"SELECT f.store_id, {bucket_sql('f.date', 'monthly', dialect)}, COUNT(*), SUM(f.revenue), "
             "SUM(f.transactions), COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
             "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0) "
