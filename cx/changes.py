@@ -41,16 +41,18 @@ def metric_changes(
     compare: str = "previous",
     by: tuple[str, ...] = (),
     alpha: float = 0.05,
+    before: Period | None = None,
 ) -> pd.DataFrame:
     """Per group: ``before, after, delta, low, high, p_value, q_value, significant, n_before, n_after``.
 
     ``q_value`` is the Benjamini-Hochberg adjusted p over the groups shown; ``significant`` uses it.
+    ``before`` replaces the comparison period (e.g. the weeks before a detected change).
     Sales have no sampling error per day here: their rows carry the change in percent and no test.
     """
     if metric not in CHANGE_METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(CHANGE_METRICS)}.")
     family = FAMILY[metric]
-    earlier = comparison_period(period, compare)
+    earlier = before or comparison_period(period, compare)
     keys = list(by)
     now = sums(engine, family, scope=scope, period=period, by=by)
     then = sums(engine, family, scope=scope, period=earlier, by=by)

@@ -1,4 +1,4 @@
-"""The command line: ``python -m cx init | demo | load | metrics | compare | consistency | drivers``.
+"""The command line: ``python -m cx init | demo | load | metrics | compare | consistency | drivers | explain``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error.
 Every command takes ``--db URL`` (else ``CX_DATABASE_URL``, else the SQLite file under ``data/``).
@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from cx.consistency import consistency
 from cx.db import make_engine, upgrade_schema
 from cx.drivers import DRIVER_KEYS, key_drivers
+from cx.explain import EXPLAIN_METRICS, explain_change
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
@@ -89,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     drivers.add_argument("--target", choices=("nps", "csat"), required=True)
     _scope_options(drivers)
     drivers.add_argument("--json", action="store_true", help="print one JSON array")
+    explain = commands.add_parser(
+        "explain", parents=[common, _period_options()], help="root-cause drill-down"
+    )
+    explain.add_argument("--metric", choices=EXPLAIN_METRICS, required=True)
+    _scope_options(explain)
+    explain.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -190,6 +197,13 @@ def _report(engine, args) -> int:
     elif args.command == "compare":
         table, _ = league_table(engine, metric=args.metric, scope=scope, period=period)
         table = table.rename(columns={"store": "store_id"})[list(COMPARE_KEYS)]
+    elif args.command == "explain":
+        try:
+            result = explain_change(engine, metric=args.metric, scope=scope, period=period)
+        except ValueError as error:
+            return _fail(str(error))
+        result.pop("timeline")
+        return _emit(result, args.json)
     elif args.command == "consistency":
         result = consistency(engine, metric=args.metric, scope=scope, period=period)
         return _emit(result, args.json)

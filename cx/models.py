@@ -320,3 +320,15 @@ class DriverMoments(SQLModel, table=True):
     sum_ab: float = 0.0
     sum_aa: float = 0.0
     sum_bb: float = 0.0
+
+
+# --- Actions: what someone did, so the drill-down can test whether anything changed after it ------
+
+
+class Action(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    action_date: dt.date = Field(index=True)
+    scope_type: str = Field(sa_type=String(20))
+    scope_value: str | None = Field(default=None, sa_type=String(200))
+    description: str = Field(sa_type=Text)
+    created_at: dt.datetime = Field(sa_type=DateTime)

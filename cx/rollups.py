@@ -141,21 +141,27 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
         )
     ]
     month = bucket_sql("f.responded_at", "monthly", dialect)
-    variables = (
-        f"SELECT f.response_id, f.store_id, {month} AS month, 'csat' AS var, f.csat AS x "
-        f"FROM survey_response f WHERE {where} "
-        f"UNION ALL SELECT f.response_id, f.store_id, {month}, 'attr:' || a.attribute, a.rating "
-        f"FROM survey_attribute a JOIN survey_response f ON f.response_id = a.response_id WHERE {where}"
-    )
+    moment_keys = ("store_id", "month", "var_a", "var_b")
+    moment_sums = ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb")
+    # Pairs of survey variables on the same response, through the (response_id, attribute) key:
+    # attribute x attribute, attribute x csat ('attr:' sorts before 'csat') and csat x csat.
+    pair_sql = (
+        ("'attr:' || a.attribute", "'attr:' || b.attribute", "a.rating", "b.rating",
+         "survey_attribute a JOIN survey_attribute b ON b.response_id = a.response_id AND a.attribute <= b.attribute "
+         "JOIN survey_response f ON f.response_id = a.response_id"),
+        ("'attr:' || a.attribute", "'csat'", "a.rating", "f.csat",
+         "survey_attribute a JOIN survey_response f ON f.response_id = a.response_id"),
+        ("'csat'", "'csat'", "f.csat", "f.csat", "survey_response f"),
+    )  # fmt: skip
     statements["driver_moments"] = [
         _upsert(
             "driver_moments",
-            ("store_id", "month", "var_a", "var_b"),
-            ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb"),
-            f"SELECT p.store_id, p.month, p.var, q.var, COUNT(*), SUM(p.x), SUM(q.x), SUM(p.x * q.x), "
-            f"SUM(p.x * p.x), SUM(q.x * q.x) FROM ({variables}) p JOIN ({variables}) q "
-            "ON q.response_id = p.response_id AND p.var <= q.var WHERE p.x IS NOT NULL GROUP BY 1, 2, 3, 4",
+            moment_keys,
+            moment_sums,
+            f"SELECT f.store_id, {month}, {var_a}, {var_b}, COUNT(*), SUM({x}), SUM({y}), SUM({x} * {y}), "
+            f"SUM({x} * {x}), SUM({y} * {y}) FROM {source} WHERE {where} GROUP BY 1, 2, 3, 4",
         )
+        for var_a, var_b, x, y, source in pair_sql
     ]
     return statements
 

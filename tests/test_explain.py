@@ -1,0 +1,85 @@
+"""The ``explain`` command: its JSON contract, actions and their effects, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from cx.cli import main
+from cx.db import make_engine
+from cx.demo import Incident, generate_brand
+from cx.explain import action_effects, record_action
+from cx.scope import Scope
+from tests.brands import load_brand
+
+KEYS = {"what", "when", "where", "sources", "touchpoints", "themes", "verbatims", "reaction"}
+
+
+@pytest.fixture
+def incident_url(engine, database_url, tmp_path):
+    incident = Incident(
+        "ST003", "Delivery", dt.date(2026, 3, 1), ("late", "cold"), ("تأخير", "بارد"), nps_drop=50
+    )
+    brand = generate_brand(2, n_stores=8, n_regions=2, incident=incident, low_region=None, tiny_store=None,
+                           new_stores=0, responses_per_store_month=40, reviews_per_store_month=5)  # fmt: skip
+    load_brand(engine, brand, tmp_path)
+    return database_url
+
+
+def explain(capsys, url: str, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["explain", *args, "--db", url, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_explain_contract(incident_url, capsys):
+    result = explain(capsys, incident_url, "--metric", "nps", "--store", "ST003", "--from", "2026-03-01",
+                     "--to", "2026-10-31")  # fmt: skip
+    assert set(result) >= KEYS
+    assert set(result["what"]) >= {"before", "after", "delta", "p_value", "n_before", "n_after"}
+    assert result["what"]["delta"] < 0 and result["what"]["n_after"] > 0
+    assert set(result["when"]) >= {"start", "end", "duration_days"}
+    assert set(result["sources"]) == {"nps", "csat_top2", "rating", "revenue"}
+    assert all({"touchpoint", "delta", "p_value"} <= set(t) for t in result["touchpoints"])
+    assert result["touchpoints"][0]["touchpoint"] == "Delivery"  # the planted touchpoint, 50 points down
+    assert all(
+        {"store_id", "touchpoint", "delta", "p_value", "contribution"} <= set(n) for n in result["where"]
+    )
+    assert all({"term", "z", "count"} <= set(t) for t in result["themes"])
+    assert {"late", "cold"} & {t["term"] for t in result["themes"][:5]}
+    assert all({"source", "date", "text"} <= set(v) for v in result["verbatims"])
+    assert set(result["reaction"]) >= {
+        "rating_delta",
+        "reviews_delta",
+        "transactions_delta_pct",
+        "revenue_delta_pct",
+    }
+    assert result["reaction"]["transactions_delta_pct"] < 0
+
+
+def test_brand_where_lists_stores(incident_url, capsys):
+    result = explain(
+        capsys, incident_url, "--metric", "csat_top2", "--from", "2026-03-01", "--to", "2026-10-31"
+    )
+    stores = [node["store_id"] for node in result["where"]]
+    assert stores and stores[0] == "ST003" and all(node["touchpoint"] is None for node in result["where"])
+
+
+def test_actions_are_tested_before_and_after(incident_url):
+    engine = make_engine(incident_url)
+    record_action(engine, action_date=dt.date(2026, 3, 1), scope_type="store", scope_value="ST003",
+                  description="New delivery partner")  # fmt: skip
+    effects = action_effects(engine, metric="nps", scope=Scope(store="ST003"))
+    assert [e["description"] for e in effects] == ["New delivery partner"]
+    assert effects[0]["delta"] < 0 and effects[0]["p_value"] is not None
+    with pytest.raises(ValueError, match="Describe the action"):
+        record_action(
+            engine, action_date=dt.date(2026, 3, 1), scope_type="brand", scope_value=None, description=" "
+        )
+
+
+def test_explain_on_empty_database_says_why(sqlite_url, capsys):
+    assert main(["explain", "--metric", "nps", "--db", sqlite_url, "--json"]) == 1
+    assert "no data" in capsys.readouterr().err
