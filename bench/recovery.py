@@ -26,6 +26,7 @@ from tests.brands import load_brand
 ENGLISH = ("late", "cold", "missing", "waited", "broken", "rude", "dirty", "slow", "wrong", "lost")
 ARABIC = ("تأخير", "بارد", "ناقص", "مكسور", "وقح", "متسخ", "بطيء", "خطأ")
 DECOY = "ST016"
+RESPONSES = 80  # NPS and survey answers per store and month
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def planted_brand(seed: int, folder: Path) -> Planted:
     incident = Incident(store, touchpoint, start.replace(day=1), tuple(rng.choice(ENGLISH, 2, replace=False)),
                         tuple(rng.choice(ARABIC, 2, replace=False)))  # fmt: skip
     brand = generate_brand(seed, n_stores=16, n_regions=3, incident=incident, low_region=None, tiny_store=DECOY,
-                           new_stores=0, responses_per_store_month=40, reviews_per_store_month=6)  # fmt: skip
+                           new_stores=0, responses_per_store_month=RESPONSES, reviews_per_store_month=6)  # fmt: skip
     url = f"sqlite:///{folder / f'planted_{seed}.db'}"
     engine = make_engine(url)
     upgrade_schema(engine)

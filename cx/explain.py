@@ -112,14 +112,19 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     """The clearest change in the scope: a single mean-shift changepoint searched in every candidate
     monthly series (a store: itself and each of its touchpoints; a region or the brand: itself and each
     store), each taken relative to the brand's own series so brand-wide seasonality cannot pass for a
-    local change. The smallest permutation p-value wins; it must be below 0.05 on its own, and the
-    reported ``p_value`` is Bonferroni-adjusted for the number of candidate series."""
+    local change. Among splits significant on their own (permutation p < 0.05) the one with the
+    largest standardised shift wins (see :func:`_shift_z`); the reported ``p_value`` is
+    Bonferroni-adjusted for the number of candidate series."""
     brand_scope = Scope(visible_stores=scope.visible_stores)
     candidates = [(("scope",), monthly_values(engine, metric=metric, scope=scope))]
     key = "touchpoint" if scope.store is not None else "store"
     if metric != "revenue" or key == "store":
         grouped = monthly_values(engine, metric=metric, scope=scope, by=(key,))
         candidates += [((key, name), group.drop(columns=key)) for name, group in grouped.groupby(key)]
+    if key == "store" and metric != "revenue":
+        cells = monthly_values(engine, metric=metric, scope=scope, by=("store", "touchpoint"))
+        candidates += [(("store", store, touchpoint), group.drop(columns=["store", "touchpoint"]))
+                       for (store, touchpoint), group in cells.groupby(["store", "touchpoint"])]  # fmt: skip
     brand = monthly_values(engine, metric=metric, scope=brand_scope)
     brand_by_key = (
         monthly_values(engine, metric=metric, scope=brand_scope, by=(key,)) if key == "touchpoint" else None
@@ -139,7 +144,7 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
                                       permutations=499)  # fmt: skip
         if found.index is None or not np.isfinite(found.p_value):
             continue
-        rank = (found.p_value, -found.statistic)
+        rank = (found.p_value > 0.05, -abs(_shift_z(series, found.index)))
         if best is None or rank < best["rank"]:
             best = {"rank": rank, "label": label, "index": int(found.index), "series": series,
                     "start": pd.Timestamp(series["bucket"].iloc[found.index]).date(),
@@ -149,10 +154,40 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     return best
 
 
+MIN_NODE_ANSWERS = 10
+
+
+def noise_se(what: dict, n_before, n_after):
+    """SE of a node's change from the scope's own per-answer variance: sqrt(V (1/n_b + 1/n_a)), with
+    V recovered from the scope's interval. Stable for small nodes, whose own variance can be 0."""
+    half = (what["high"] - what["low"]) / 2 / 1.959964
+    variance = half**2 / (1 / what["n_before"] + 1 / what["n_after"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(variance * (1 / np.asarray(n_before, float) + 1 / np.asarray(n_after, float)))
+    small = (np.asarray(n_before, float) < MIN_NODE_ANSWERS) | (np.asarray(n_after, float) < MIN_NODE_ANSWERS)
+    return np.where(small, np.nan, se)
+
+
+def _shift_z(series: pd.DataFrame, index: int) -> float:
+    """Standardised shift at a split: (mean_after - mean_before) / sqrt(V (1/N_before + 1/N_after)),
+    means weighted by answers and V the per-answer variance left after the two-segment fit, so series
+    of different sizes compete on the same footing."""
+    y, n = series["value"].to_numpy(dtype=float), series["n"].to_numpy(dtype=float)
+    ok = np.isfinite(y) & (n > 0)
+    position = np.arange(len(y))
+    early, late = ok & (position < index), ok & (position >= index)
+    if early.sum() < 2 or late.sum() < 2:
+        return 0.0
+    m1, m2 = np.average(y[early], weights=n[early]), np.average(y[late], weights=n[late])
+    residual = (n[early] * (y[early] - m1) ** 2).sum() + (n[late] * (y[late] - m2) ** 2).sum()
+    variance = residual / max(ok.sum() - 2, 1)
+    return float((m2 - m1) / np.sqrt(variance * (1 / n[early].sum() + 1 / n[late].sum())))
+
+
 def _what(engine, metric, scope, after: Period, before: Period) -> dict:
     change = metric_changes(engine, metric=metric, scope=scope, period=after, before=before)
     row = change.iloc[0] if len(change) else None
-    keys = ("before", "after", "delta", "p_value", "n_before", "n_after")
+    keys = ("before", "after", "delta", "p_value", "n_before", "n_after", "low", "high")
     return {key: _num(row[key]) if row is not None else None for key in keys}
 
 
@@ -172,7 +207,7 @@ def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.da
     end = None if ongoing else pd.Timestamp(found["series"]["bucket"].iloc[-1]).date()
     duration = ((end or latest) - found["start"]).days + 1
     label = found["label"]
-    where = "the whole scope" if label[0] == "scope" else f"{label[0]} {label[1]}"
+    where = "the whole scope" if label[0] == "scope" else " ".join([label[0], *map(str, label[1:])])
     return {"start": found["start"].isoformat(), "end": end.isoformat() if end else None,
             "duration_days": duration, "ongoing": ongoing, "p_value": found["p_value"], "series": where}  # fmt: skip
 
@@ -202,9 +237,9 @@ def _where(engine, metric, scope: Scope, after: Period, before: Period, top: int
     nodes["contribution"] = (weight_after + weight_before) / 2 * nodes["delta"] + (
         (nodes["after"] + nodes["before"]) / 2 * (weight_after - weight_before)
     )
-    se = (nodes["high"] - nodes["low"]) / (2 * 1.959964)
+    se = _node_se(metric, overall, nodes)
     direction = -1.0 if overall["delta"] < 0 else 1.0
-    nodes["unexpected"] = direction * (nodes["delta"] - overall["delta"]) / se.replace(0, np.nan)
+    nodes["unexpected"] = direction * (nodes["delta"] - overall["delta"]) / se
     nodes = nodes.sort_values("unexpected", ascending=False, na_position="last").head(top)
     return [
         {"store_id": row.store, "touchpoint": row.touchpoint, "delta": _num(row.delta), "p_value": _num(row.p_value),
@@ -212,6 +247,12 @@ def _where(engine, metric, scope: Scope, after: Period, before: Period, top: int
          "n_after": _num(row.n_after)}
         for row in nodes.itertuples()
     ]  # fmt: skip
+
+
+def _node_se(metric: str, overall: dict, nodes: pd.DataFrame) -> np.ndarray:
+    if metric == "revenue" or None in (overall["low"], overall["high"]) or not overall["n_before"]:
+        return ((nodes["high"] - nodes["low"]) / (2 * 1.959964)).replace(0, np.nan).to_numpy()
+    return noise_se(overall, nodes["n_before"], nodes["n_after"])
 
 
 # --- who noticed, why, reaction ----------------------------------------------------------------
@@ -229,6 +270,8 @@ def _source(engine, metric, scope, after, before) -> dict | None:
 
 
 def _touchpoints(engine, metric, scope, after, before) -> list[dict]:
+    """Touchpoints ranked by how unexpectedly they moved: z = (Δ − Δ_brand) / SE(Δ), where Δ_brand is
+    the same touchpoint's change across the brand (zero when the scope is the brand)."""
     measured = metric if metric in ("nps", "csat_top2") else "nps"
     changes = metric_changes(
         engine, metric=measured, scope=scope, period=after, before=before, by=("touchpoint",)
@@ -236,8 +279,17 @@ def _touchpoints(engine, metric, scope, after, before) -> list[dict]:
     changes = changes.dropna(subset=["touchpoint", "delta"])
     if changes.empty:
         return []
-    se = ((changes["high"] - changes["low"]) / (2 * 1.959964)).replace(0, np.nan)
-    changes = changes.assign(z=changes["delta"] / se).sort_values("z", na_position="last")
+    brand_scope = Scope(visible_stores=scope.visible_stores)
+    expected = pd.Series(0.0, index=changes["touchpoint"])
+    if scope != brand_scope:
+        brand = metric_changes(engine, metric=measured, scope=brand_scope, period=after, before=before,
+                               by=("touchpoint",)).dropna(subset=["touchpoint"])  # fmt: skip
+        expected = brand.set_index("touchpoint")["delta"].reindex(changes["touchpoint"]).fillna(0.0)
+    overall = _what(engine, measured, scope, after, before)
+    se = _node_se(measured, overall, changes)
+    changes = changes.assign(z=(changes["delta"].to_numpy() - expected.to_numpy()) / se).sort_values(
+        "z", na_position="last"
+    )
     return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "p_value": _num(r.p_value), "z": _num(r.z),
              "n_before": _num(r.n_before), "n_after": _num(r.n_after)} for r in changes.itertuples()]  # fmt: skip
 
