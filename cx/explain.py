@@ -216,37 +216,62 @@ def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.da
 
 
 def _where(engine, metric, scope: Scope, after: Period, before: Period, top: int) -> list[dict]:
-    """Store nodes for a brand or region; touchpoint nodes for a store; ranked by unexpected deviation."""
+    """Nodes ranked by unexpected deviation: for a store its touchpoints; for a brand or region its
+    stores and its store x touchpoint cells (a cell is compared with the same touchpoint's change
+    across the scope, a store with the scope's change)."""
+    overall = _what(engine, metric, scope, after, before)
+    if overall["delta"] is None:
+        return []
     if scope.store is not None:
         if metric == "revenue":
             return []
-        nodes = metric_changes(
-            engine, metric=metric, scope=scope, period=after, before=before, by=("touchpoint",)
-        )
-        nodes = nodes.dropna(subset=["touchpoint"]).assign(store=scope.store)
+        levels = [
+            _nodes(engine, metric, scope, after, before, ("touchpoint",), overall).assign(store=scope.store)
+        ]
     else:
-        nodes = metric_changes(engine, metric=metric, scope=scope, period=after, before=before, by=("store",))
-        nodes = nodes.assign(touchpoint=None)
-    overall = _what(engine, metric, scope, after, before)
-    if nodes.empty or overall["delta"] is None:
-        return []
-    nodes = nodes.dropna(subset=["delta"])
-    weight_after = nodes["n_after"] / nodes["n_after"].sum()
-    weight_before = nodes["n_before"] / max(nodes["n_before"].sum(), 1)
-    # Kitagawa (1955): Δ = Σ w̄ Δr + Σ r̄ Δw
-    nodes["contribution"] = (weight_after + weight_before) / 2 * nodes["delta"] + (
-        (nodes["after"] + nodes["before"]) / 2 * (weight_after - weight_before)
+        stores = _nodes(engine, metric, scope, after, before, ("store",), overall).assign(touchpoint=None)
+        levels = [stores]
+        if metric != "revenue":
+            levels.append(_nodes(engine, metric, scope, after, before, ("store", "touchpoint"), overall))
+    nodes = (
+        pd.concat([level for level in levels if len(level)], ignore_index=True)
+        if any(len(level) for level in levels)
+        else pd.DataFrame()
     )
-    se = _node_se(metric, overall, nodes)
-    direction = -1.0 if overall["delta"] < 0 else 1.0
-    nodes["unexpected"] = direction * (nodes["delta"] - overall["delta"]) / se
+    if nodes.empty:
+        return []
     nodes = nodes.sort_values("unexpected", ascending=False, na_position="last").head(top)
+    direction = -1.0 if overall["delta"] < 0 else 1.0
     return [
         {"store_id": row.store, "touchpoint": row.touchpoint, "delta": _num(row.delta), "p_value": _num(row.p_value),
          "contribution": _num(row.contribution), "z": _num(direction * row.unexpected), "n_before": _num(row.n_before),
          "n_after": _num(row.n_after)}
         for row in nodes.itertuples()
     ]  # fmt: skip
+
+
+def _nodes(engine, metric, scope, after, before, by: tuple[str, ...], overall: dict) -> pd.DataFrame:
+    """One level of the decomposition with Kitagawa contributions and the unexpected-deviation score."""
+    nodes = metric_changes(engine, metric=metric, scope=scope, period=after, before=before, by=by)
+    nodes = nodes.dropna(subset=[*by, "delta"]) if len(nodes) else nodes
+    if nodes.empty:
+        return nodes
+    weight_after = nodes["n_after"] / nodes["n_after"].sum()
+    weight_before = nodes["n_before"] / max(nodes["n_before"].sum(), 1)
+    # Kitagawa (1955): Δ = Σ w̄ Δr + Σ r̄ Δw
+    nodes["contribution"] = (weight_after + weight_before) / 2 * nodes["delta"] + (
+        (nodes["after"] + nodes["before"]) / 2 * (weight_after - weight_before)
+    )
+    expected = pd.Series(overall["delta"], index=nodes.index)
+    if "touchpoint" in by and len(by) > 1:
+        per_touchpoint = metric_changes(engine, metric=metric, scope=scope, period=after, before=before,
+                                        by=("touchpoint",)).dropna(subset=["touchpoint"])  # fmt: skip
+        expected = (
+            nodes["touchpoint"].map(per_touchpoint.set_index("touchpoint")["delta"]).fillna(overall["delta"])
+        )
+    direction = -1.0 if overall["delta"] < 0 else 1.0
+    nodes["unexpected"] = direction * (nodes["delta"] - expected) / _node_se(metric, overall, nodes)
+    return nodes
 
 
 def _node_se(metric: str, overall: dict, nodes: pd.DataFrame) -> np.ndarray:
