@@ -35,3 +35,4 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.metrics
+	$(BIN)/python -m bench.explain

@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/summary.py", title="Executive summary", icon=":material/dashboard:", default=True),
     st.Page("pages/compare.py", title="Compare locations", icon=":material/leaderboard:"),
     st.Page("pages/touchpoints.py", title="Touchpoints & journey", icon=":material/route:"),
+    st.Page("pages/root_cause.py", title="Root cause", icon=":material/troubleshoot:"),
     st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
     st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:"),

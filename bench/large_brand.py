@@ -1,7 +1,7 @@
 """A large synthetic brand written straight into a database, for the metric and root-cause benchmarks.
 
-1,000 stores in 10 regions, 3 years: 2,000,000 NPS answers, 1,000,000 surveys with three attribute
-ratings, 500,000 reviews and daily sales. Rows are generated with NumPy and inserted in bulk, then the
+1,000 stores in 10 regions, 3 years: 2,000,000 NPS answers (about a third with a comment), 1,000,000
+surveys with three attribute ratings, 500,000 reviews (most with text) and daily sales. Rows are generated with NumPy and inserted in bulk, then the
 rollups are rebuilt with the same SQL that imports use.
 """
 
@@ -21,6 +21,34 @@ from cx.rollups import rebuild_rollups
 START = dt.date(2023, 1, 1)
 DAYS = 3 * 365
 ATTRIBUTES = ("speed", "staff", "cleanliness")
+OPENINGS = np.array(
+    [
+        "Staff were friendly",
+        "The queue was long",
+        "Delivery came late",
+        "Prices are fair",
+        "The app kept crashing",
+        "Checkout was quick",
+        "The store was clean",
+        "Nobody answered the phone",
+        "Returns took ages",
+        "Great loyalty offers",
+        "Shelves were half empty",
+        "Parking was easy",
+    ]
+)
+CLOSINGS = np.array(
+    [
+        "will come back",
+        "not impressed this time",
+        "as usual",
+        "thanks to the team",
+        "please fix this",
+        "better than the other branch",
+        "could be better",
+        "very happy",
+    ]
+)
 
 
 def build(url: str, *, stores: int = 1000, nps: int = 2_000_000, surveys: int = 1_000_000,
@@ -81,6 +109,13 @@ def _moments(rng: np.random.Generator, n: int, stores: int) -> tuple[np.ndarray,
     return store, day, text_stamp
 
 
+def _comments(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """Short free-text comments for a ``share`` of ``n`` rows (``None`` elsewhere)."""
+    text = np.char.add(np.char.add(OPENINGS[rng.integers(0, len(OPENINGS), n)], ", "),
+                       CLOSINGS[rng.integers(0, len(CLOSINGS), n)])  # fmt: skip
+    return np.where(rng.random(n) < share, text.astype(object), None)
+
+
 def _facts(engine, rng, store_ids, touchpoint_ids, level, nps, surveys, reviews) -> None:
     stores = len(store_ids)
     store, _, stamp = _moments(rng, nps, stores)
@@ -88,9 +123,9 @@ def _facts(engine, rng, store_ids, touchpoint_ids, level, nps, surveys, reviews)
     score = np.clip(np.round(8 + 1.6 * latent), 0, 10).astype(int)
     tp = rng.choice(touchpoint_ids, nps)
     _bulk(engine, "nps_response", ["response_id", "store_id", "responded_at", "date_precision", "score",
-                                   "touchpoint_id", "batch_id"],
+                                   "touchpoint_id", "comment", "batch_id"],
           [np.char.add("N", np.arange(nps).astype(str)), store_ids[store], stamp, np.full(nps, "day"), score,
-           tp, np.ones(nps, int)])  # fmt: skip
+           tp, _comments(rng, nps, 0.35), np.ones(nps, int)])  # fmt: skip
 
     store, _, stamp = _moments(rng, surveys, stores)
     latent = level[store] + rng.normal(0, 1, surveys)
@@ -108,9 +143,9 @@ def _facts(engine, rng, store_ids, touchpoint_ids, level, nps, surveys, reviews)
 
     store, _, stamp = _moments(rng, reviews, stores)
     rating = np.clip(np.round(4.1 + level[store] + rng.normal(0, 1, reviews)), 1, 5)
-    _bulk(engine, "review", ["review_id", "store_id", "posted_at", "date_precision", "rating", "batch_id"],
+    _bulk(engine, "review", ["review_id", "store_id", "posted_at", "date_precision", "rating", "text", "batch_id"],
           [np.char.add("R", np.arange(reviews).astype(str)), store_ids[store], stamp, np.full(reviews, "day"),
-           rating, np.ones(reviews, int)])  # fmt: skip
+           rating, _comments(rng, reviews, 0.7), np.ones(reviews, int)])  # fmt: skip
 
     days = pd.date_range(START, periods=DAYS).strftime("%Y-%m-%d").to_numpy()
     grid_store = np.repeat(np.arange(stores), DAYS)

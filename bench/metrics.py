@@ -55,27 +55,34 @@ def run_command(url: str, args: list[str]) -> None:
 
 
 def peak_memory_mb(url: str, args: list[str]) -> float:
-    """Maximum resident set of a fresh process running the command (Python and imports included)."""
+    """High-water resident set of a fresh process running the command (Python and imports included).
+
+    Read from the child's own VmHWM: on Linux a child's ``ru_maxrss`` starts at the parent's
+    high-water mark, so it would count this process too."""
     code = (
-        "import contextlib, io, resource, sys\n"
+        "import contextlib, io, re\n"
         "from cx.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main({[*args, '--db', url, '--json']!r})\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1]) / 1024
 
 
+def large_brand_url(rebuild: bool) -> str:
+    """The large brand's SQLite URL, built first when missing (or when ``rebuild``)."""
+    OUT.mkdir(exist_ok=True)
+    if rebuild or not DATABASE.exists():
+        DATABASE.unlink(missing_ok=True)
+        print("building the large brand ...", build(f"sqlite:///{DATABASE}"), flush=True)
+    return f"sqlite:///{DATABASE}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="generate the large brand again")
-    rebuild = parser.parse_args().rebuild
-    OUT.mkdir(exist_ok=True)
-    url = f"sqlite:///{DATABASE}"
-    if rebuild or not DATABASE.exists():
-        DATABASE.unlink(missing_ok=True)
-        print("building the large brand ...", build(url))
+    url = large_brand_url(parser.parse_args().rebuild)
     connection = sqlite3.connect(DATABASE)
     rows = connection.execute("SELECT COUNT(*) FROM nps_response").fetchone()[0]
     baseline = timed(lambda: connection.execute(BASELINE).fetchall())

@@ -9,8 +9,8 @@ import pandas as pd
 VERDICT_COLOURS = alt.Scale(domain=["above", "within", "below"], range=["#0072B2", "#999999", "#D55E00"])
 DIVERGING = "blueorange"
 METRIC_TITLES = {"nps": "NPS", "csat_top2": "CSAT top-2-box (%)", "csat_mean": "CSAT mean (1-5)",
-                 "rating": "Review rating (1-5)"}  # fmt: skip
-METRIC_FORMATS = {"nps": "+.1f", "csat_top2": ".1f", "csat_mean": ".2f", "rating": ".2f"}
+                 "rating": "Review rating (1-5)", "revenue": "Revenue"}  # fmt: skip
+METRIC_FORMATS = {"nps": "+.1f", "csat_top2": ".1f", "csat_mean": ".2f", "rating": ".2f", "revenue": ",.0f"}
 METRIC_RANGES = {"nps": (-100, 100), "csat_top2": (0, 100), "csat_mean": (1, 5), "rating": (1, 5)}
 
 
@@ -79,10 +79,11 @@ def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, targ
 
 
 def heatmap_chart(cells: pd.DataFrame, *, metric: str, min_n: int = 10) -> alt.Chart:
-    """Store x touchpoint scores; cells with fewer than ``min_n`` answers are shown hatched-grey."""
+    """Store x touchpoint scores; cells with fewer than ``min_n`` answers are shown hatched-grey. Clicking
+    a cell selects it (selection parameter ``cell``: its ``store`` and ``touchpoint``)."""
     fmt = METRIC_FORMATS.get(metric, ".2f")
     cells = cells.assign(reliable=cells["n"] >= min_n)
-    pick = alt.selection_point(name="cell", fields=["store"], on="click", clear="dblclick")
+    pick = alt.selection_point(name="cell", fields=["store", "touchpoint"], on="click", clear="dblclick")
     return alt.Chart(cells).mark_rect(stroke="#ffffff").encode(
         x=alt.X("touchpoint:N", title=None, sort=alt.SortField("stage_order"), axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
         y=alt.Y("store:N", title=None),
@@ -152,3 +153,85 @@ def map_chart(points: pd.DataFrame, *, metric: str) -> alt.Chart:
                  alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
                  alt.Tooltip("n:Q", title="n", format=",.0f")],
     ).project(type="mercator").properties(height=360)  # fmt: skip
+
+
+WINDOW_COLOURS = alt.Scale(domain=["before", "after"], range=["#999999", "#E69F00"])
+NODE_COLOURS = alt.Scale(
+    domain=["fell more than expected", "rose more than expected", "within noise", "too few answers",
+            "no sampling test"],
+    range=["#D55E00", "#0072B2", "#A6CEE3", "#dddddd", "#999999"],
+)  # fmt: skip
+
+
+def timeline_chart(
+    series: pd.DataFrame,
+    *,
+    metric: str,
+    windows: pd.DataFrame,
+    actions: pd.DataFrame,
+    n_title: str = "Answers (n)",
+    grain: str = "week",
+) -> alt.LayerChart:
+    """Weekly (or monthly) ``bucket, value, n`` as a line with points sized by n; the compared windows
+    (``window, start, end, dates``: ``end`` exclusive, ``dates`` the label) shaded behind it; recorded
+    actions (``date, description``) as rules."""
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    title = METRIC_TITLES.get(metric, metric) + (f" per {grain}" if metric == "revenue" else "")
+    shade = alt.Chart(windows).mark_rect(opacity=0.18).encode(
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y")),
+        x2="end:T",
+        color=alt.Color("window:N", title="Compared", scale=WINDOW_COLOURS),
+        tooltip=[alt.Tooltip("window:N", title="Window"), alt.Tooltip("dates:N", title="Dates")],
+    )  # fmt: skip
+    base = alt.Chart(series).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y")))
+    line = base.mark_line(color="#0072B2", strokeWidth=1.5).encode(
+        y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False))
+    )
+    points = base.mark_circle(color="#0072B2", opacity=0.8).encode(
+        y="value:Q",
+        size=alt.Size("n:Q", title=n_title, scale=alt.Scale(range=[8, 140])),
+        tooltip=[alt.Tooltip("bucket:T", title="Week of" if grain == "week" else "Month",
+                             format="%Y-%m-%d" if grain == "week" else "%B %Y"),
+                 alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
+                 alt.Tooltip("n:Q", title=n_title, format=",.0f")],
+    )  # fmt: skip
+    layers = [shade, line, points]
+    if len(actions):
+        layers.append(
+            alt.Chart(actions)
+            .mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3])
+            .encode(
+                x="date:T",
+                tooltip=[
+                    alt.Tooltip("date:T", title="Action on", format="%Y-%m-%d"),
+                    alt.Tooltip("description:N", title="Action"),
+                ],
+            )  # fmt: skip
+        )
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=300)
+
+
+def deviation_chart(nodes: pd.DataFrame, *, measure: str, metric: str) -> alt.LayerChart:
+    """Ranked nodes as horizontal bars of ``measure`` (``z``: unexpected deviation, or ``contribution``)
+    in the order given, coloured by ``verdict``; dashed lines at z = ±1.96. Clicking a bar selects its
+    ``label`` (selection parameter ``node``), for the drill-down."""
+    fmt = METRIC_FORMATS.get(metric, ".2f")
+    pick = alt.selection_point(name="node", fields=["label"], on="click", clear="dblclick")
+    title = "Unexpected deviation z" if measure == "z" else "Contribution to the change"
+    height = 60 + 28 * len(nodes)  # the axis below, and room for every label
+    bars = alt.Chart(nodes).mark_bar().encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        x=alt.X(f"{measure}:Q", title=title),
+        color=alt.Color("verdict:N", title="Verdict", scale=NODE_COLOURS),
+        opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.4)),
+        tooltip=[alt.Tooltip("label:N", title="Where"), alt.Tooltip("delta:Q", title="Change", format=fmt),
+                 alt.Tooltip("p_value:Q", title="p", format=".4f"), alt.Tooltip("z:Q", title="z", format="+.2f"),
+                 alt.Tooltip("contribution:Q", title="Contribution", format="+,.2f"),
+                 alt.Tooltip("n_before:Q", title="n before", format=",.0f"),
+                 alt.Tooltip("n_after:Q", title="n after", format=",.0f"), alt.Tooltip("verdict:N", title="Verdict")],
+    ).add_params(pick)  # fmt: skip
+    layers = [bars]
+    if measure == "z":
+        limits = pd.DataFrame({"z": [-1.959964, 1.959964]})
+        layers.append(alt.Chart(limits).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="z:Q"))
+    return alt.layer(*layers).properties(height=height)

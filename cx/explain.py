@@ -1,15 +1,21 @@
 """Root-cause drill-down: what changed, when, where, who noticed, why, how customers reacted, and
 whether anything changed after an action. Every answer carries its n and p-value.
 
-The "where" ranking follows METHODS.md: a symmetric rate/mix decomposition (Kitagawa 1955) gives each
-store's contribution to the scope's change, and stores are ranked by how unexpected their own change
-is given sampling noise *and* the scope-wide change: z = (Δ_store − Δ_scope) / SE(Δ_store). A store
-that merely moved with the brand (seasonality) or a tiny store whose score swings by chance ranks low.
+*When*: :func:`find_change` scans the scope's monthly series and those of its parts (touchpoints of
+a store; stores and store x touchpoint cells of a brand or region), each relative to the brand so
+seasonality cancels, reading NPS, top-2-box, rating and touchpoint shares together
+(:func:`cx.detection.shift_scan`).
+
+*Where* and *why*: a symmetric rate/mix decomposition (Kitagawa 1955) gives each node's contribution
+to the scope's change, and nodes are ranked by how unexpected their change is given sampling noise and
+the brand-wide change, z = (Δ_node − Δ_brand) / SE(Δ_node), combined over the feedback sources. A node
+that merely moved with the brand, or a tiny one whose score swings by chance, ranks low.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -21,8 +27,8 @@ from cx.changes import metric_changes
 from cx.metrics import nps_components
 from cx.models import Action, Brand, District, NpsResponse, Region, Review, Store, SurveyResponse
 from cx.periods import Period
-from cx.queries import latest_data_day
-from cx.scope import Scope, scope_conditions
+from cx.queries import latest_data_day, store_directory
+from cx.scope import Scope, scope_conditions, tables_needed
 from cx.summary import metric_trend
 
 EXPLAIN_METRICS = ("nps", "csat_top2", "rating", "revenue")
@@ -34,8 +40,9 @@ def explain_change(
     engine: Engine, *, metric: str, scope: Scope, period: Period | None = None, top: int = 10
 ) -> dict:
     """The seven answers for ``metric`` in ``scope``: ``what, when, where, sources, touchpoints, themes,
-    verbatims, reaction, actions``. Without ``period`` the latest change found in the weekly series
-    is explained (after = from its start to the last day with data; before = as long, just before)."""
+    verbatims, reaction, actions`` (and the weekly ``timeline``). Without ``period`` the change that
+    :func:`find_change` finds is explained (after = from its start to the last day with data; without
+    one, the last 90 days); before = as long, just before."""
     if metric not in EXPLAIN_METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(EXPLAIN_METRICS)}.")
     latest = latest_data_day(engine)
@@ -50,15 +57,18 @@ def explain_change(
         after = period
     before = Period(after.start - dt.timedelta(days=after.days), after.start - dt.timedelta(days=1))
     what = _what(engine, metric, scope, after, before)
+    touchpoints = _scored_nodes(
+        engine, "nps" if metric == "revenue" else metric, scope, after, before, ("touchpoint",)
+    )
     result = {
         "metric": metric,
         "scope": scope.describe(),
         "period": {"before": before.label(), "after": after.label()},
         "what": what,
         "when": _when(series, found, after, latest),
-        "where": _where(engine, metric, scope, after, before, top),
+        "where": _where(engine, metric, scope, after, before, top, touchpoints),
         "sources": {m: _source(engine, m, scope, after, before) for m in SOURCE_METRICS},
-        "touchpoints": _touchpoints(engine, metric, scope, after, before),
+        "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
         "reaction": _reaction(engine, scope, after, before),
         "actions": action_effects(engine, metric=metric, scope=scope),
     }
@@ -87,71 +97,188 @@ def weekly_series(engine: Engine, *, metric: str, scope: Scope) -> pd.DataFrame:
 
 
 def monthly_values(engine: Engine, *, metric: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``by`` keys, ``bucket, value, n`` per month (NPS points, top-2-box %, stars, revenue)."""
+    """``by`` keys, ``bucket, value, n, variance`` per month (NPS points, top-2-box %, stars, revenue
+    per day); ``variance`` is that of one answer (``nan`` for revenue)."""
     family = {"nps": "nps", "csat_top2": "survey", "rating": "review", "revenue": "sales"}[metric]
     raw = sums(engine, family, scope=scope, by=by, grain="month")
     if raw.empty:
-        return pd.DataFrame(columns=[*by, "bucket", "value", "n"])
-    if metric == "nps":
-        promoters, passives, detractors = nps_components(raw)
-        n = promoters + passives + detractors
-        value = 100 * (promoters - detractors) / np.where(n > 0, n, np.nan)
-    elif metric == "csat_top2":
-        n = raw["n"].to_numpy(dtype=float)
-        value = 100 * raw["top2"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan)
-    elif metric == "rating":
-        n = raw["n"].to_numpy(dtype=float)
-        value = raw["rating_sum"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan)
-    else:
-        n = pd.to_numeric(raw["days"]).to_numpy(dtype=float)
-        value = pd.to_numeric(raw["revenue"]).to_numpy(dtype=float) / np.where(n > 0, n, np.nan)  # per day
-    return raw[[*by, "bucket"]].assign(value=value, n=n).dropna(subset=["value"])
+        return pd.DataFrame(columns=[*by, "bucket", "value", "n", "variance"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "nps":
+            promoters, passives, detractors = (np.asarray(c, dtype=float) for c in nps_components(raw))
+            n = promoters + passives + detractors
+            share_p, share_d = promoters / n, detractors / n
+            value = 100 * (share_p - share_d)
+            variance = 1e4 * (share_p + share_d - (share_p - share_d) ** 2)
+        elif metric == "csat_top2":
+            n = raw["n"].to_numpy(dtype=float)
+            share = raw["top2"].to_numpy(dtype=float) / n
+            value, variance = 100 * share, 1e4 * share * (1 - share)
+        elif metric == "rating":
+            n = raw["n"].to_numpy(dtype=float)
+            value = raw["rating_sum"].to_numpy(dtype=float) / n
+            variance = raw["rating_sq"].to_numpy(dtype=float) / n - value**2
+        else:
+            n = pd.to_numeric(raw["days"]).to_numpy(dtype=float)
+            value = pd.to_numeric(raw["revenue"]).to_numpy(dtype=float) / n
+            variance = np.full(len(raw), np.nan)
+    frame = raw[[*by, "bucket"]].assign(value=value, n=n, variance=variance)
+    return frame.loc[frame["n"] > 0].dropna(subset=["value"])
+
+
+FEEDBACK_METRICS = ("nps", "csat_top2", "rating")
+TOUCHPOINT_METRICS = ("nps", "csat_top2")
+
+
+def evidence_metrics(metric: str) -> tuple[str, ...]:
+    """The measurements read together for ``metric``: the three feedback sources corroborate each
+    other (independent samples of the same customers' experience); revenue stands alone. ``metric``
+    comes first."""
+    return (
+        (metric, *(m for m in FEEDBACK_METRICS if m != metric)) if metric in FEEDBACK_METRICS else (metric,)
+    )
 
 
 def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
-    """The clearest change in the scope: a single mean-shift changepoint searched in every candidate
-    monthly series (a store: itself and each of its touchpoints; a region or the brand: itself and each
-    store), each taken relative to the brand's own series so brand-wide seasonality cannot pass for a
-    local change. Among splits significant on their own (permutation p < 0.05) the one with the
-    largest standardised shift wins (see :func:`_shift_z`); the reported ``p_value`` is
-    Bonferroni-adjusted for the number of candidate series."""
+    """The clearest change in the scope: a single shift searched in every candidate monthly series
+    (a store: itself and each of its touchpoints; a region or the brand: itself, each store and each
+    store x touchpoint cell), each taken relative to the brand's matching series (a cell to the brand's
+    same touchpoint) so brand-wide seasonality cannot pass for a local change.
+
+    Each candidate is scanned with :func:`cx.detection.shift_scan` over all its evidence measurements
+    at once, each month weighted by its sampling variance: the score of every source in
+    :func:`evidence_metrics`, and for a touchpoint its share of the answers (see :func:`_share_rows`).
+    The candidate with the largest |z| whose permutation p < 0.05 wins; the reported ``p_value`` is
+    Bonferroni-adjusted for the number of candidates."""
     brand_scope = Scope(visible_stores=scope.visible_stores)
-    candidates = [(("scope",), monthly_values(engine, metric=metric, scope=scope))]
     key = "touchpoint" if scope.store is not None else "store"
-    if metric != "revenue" or key == "store":
-        grouped = monthly_values(engine, metric=metric, scope=scope, by=(key,))
-        candidates += [((key, name), group.drop(columns=key)) for name, group in grouped.groupby(key)]
-    if key == "store" and metric != "revenue":
-        cells = monthly_values(engine, metric=metric, scope=scope, by=("store", "touchpoint"))
-        candidates += [(("store", store, touchpoint), group.drop(columns=["store", "touchpoint"]))
-                       for (store, touchpoint), group in cells.groupby(["store", "touchpoint"])]  # fmt: skip
-    brand = monthly_values(engine, metric=metric, scope=brand_scope)
-    brand_by_key = (
-        monthly_values(engine, metric=metric, scope=brand_scope, by=(key,)) if key == "touchpoint" else None
-    )
-    best = None
-    for label, series in candidates:
-        reference = brand
-        if label[0] == "touchpoint" and brand_by_key is not None:
-            reference = brand_by_key.loc[brand_by_key["touchpoint"] == label[1]].drop(columns="touchpoint")
-        if scope != brand_scope or label[0] != "scope":
-            series = series.merge(reference[["bucket", "value"]], on="bucket", suffixes=("", "_brand"))
-            series = series.assign(value=series["value"] - series["value_brand"])
-        series = series.sort_values("bucket").reset_index(drop=True)
-        if len(series) < 6:
+    relative = metric == "revenue"  # no per-answer variance: weights only, dispersion estimated
+    frames = {
+        source: monthly_values(engine, metric=source, scope=brand_scope)
+        for source in evidence_metrics(metric)
+    }
+    months = sorted({b for frame in frames.values() for b in frame["bucket"]})
+    candidates: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    def add(labels: list[tuple], residuals: np.ndarray, variances: np.ndarray) -> None:
+        for label, residual, variance in zip(labels, residuals, variances, strict=True):
+            candidates.setdefault(label, []).append((residual, variance))
+
+    for source, brand_frame in frames.items():
+        unit = 1.0 if relative else _pooled_variance(brand_frame)
+        _, (brand_value, brand_n) = _grid(brand_frame, (), months)
+        if scope == brand_scope:
+            own_value, own_n = brand_value, brand_n
+            add([("scope",)], own_value, unit / own_n)
+        else:
+            _, (own_value, own_n) = _grid(monthly_values(engine, metric=source, scope=scope), (), months)
+            add([("scope",)], *_rate_rows(own_value, own_n, brand_value, brand_n, unit, relative))
+        if key == "store":
+            stores, (store_value, store_n) = _grid(
+                monthly_values(engine, metric=source, scope=scope, by=("store",)), ("store",), months
+            )
+            add(
+                [("store", s) for (s,) in stores],
+                *_rate_rows(store_value, store_n, brand_value, brand_n, unit, relative),
+            )
+        if source not in TOUCHPOINT_METRICS:
             continue
-        found = detection.changepoint(series["value"].to_numpy(dtype=float), series["n"].to_numpy(dtype=float),
-                                      permutations=499)  # fmt: skip
-        if found.index is None or not np.isfinite(found.p_value):
-            continue
-        rank = (found.p_value > 0.05, -abs(_shift_z(series, found.index)))
-        if best is None or rank < best["rank"]:
-            best = {"rank": rank, "label": label, "index": int(found.index), "series": series,
-                    "start": pd.Timestamp(series["bucket"].iloc[found.index]).date(),
-                    "p_raw": float(found.p_value), "p_value": min(1.0, float(found.p_value) * len(candidates))}  # fmt: skip
-    if best is None or best["p_raw"] > 0.05:
-        return None
-    return best
+        names, (ref_value, ref_n) = _grid(
+            monthly_values(engine, metric=source, scope=brand_scope, by=("touchpoint",)),
+            ("touchpoint",),
+            months,
+        )
+        reference = {name: i for i, (name,) in enumerate(names)}
+        if key == "touchpoint":
+            groups, (value, n) = _grid(
+                monthly_values(engine, metric=source, scope=scope, by=("touchpoint",)),
+                ("touchpoint",),
+                months,
+            )
+            labels = [("touchpoint", name) for (name,) in groups]
+            totals = np.broadcast_to(own_n, n.shape)
+        else:
+            groups, (value, n) = _grid(
+                monthly_values(engine, metric=source, scope=scope, by=("store", "touchpoint")),
+                ("store", "touchpoint"),
+                months,
+            )
+            labels = [("store", store, name) for store, name in groups]
+            store_row = {store: i for i, (store,) in enumerate(stores)}
+            totals = store_n[[store_row[store] for store, _ in groups]]
+        rows = [reference[group[-1]] for group in groups]
+        add(labels, *_rate_rows(value, n, ref_value[rows], ref_n[rows], unit, relative))
+        add(labels, *_share_rows(n, totals, ref_n[rows], brand_n))
+    scans = []
+    for label, parts in candidates.items():
+        residuals, variances = np.vstack([r for r, _ in parts]), np.vstack([v for _, v in parts])
+        scan = detection.shift_scan(residuals, variances, permutations=0, known_variance=not relative)
+        if scan.index is not None:
+            scans.append((abs(scan.z), label, residuals, variances))
+    scans.sort(key=lambda item: item[0], reverse=True)
+    for _, label, residuals, variances in scans[:MAX_TESTED_CANDIDATES]:
+        scan = detection.shift_scan(residuals, variances, permutations=499, known_variance=not relative)
+        if scan.p_value <= 0.05:
+            # enough permutations that the Bonferroni-adjusted p can fall to 0.01
+            permutations = min(MAX_PERMUTATIONS, max(499, 100 * len(scans)))
+            scan = detection.shift_scan(
+                residuals, variances, permutations=permutations, known_variance=not relative
+            )
+            primary = ~np.isnan(residuals[0])
+            series = pd.DataFrame({"bucket": np.asarray(months)[primary], "value": residuals[0][primary],
+                                   "n": 1 / variances[0][primary]})  # fmt: skip
+            return {"label": label, "index": int(primary[: scan.index].sum()), "series": series,
+                    "start": pd.Timestamp(months[scan.index]).date(), "z": scan.z, "p_raw": scan.p_value,
+                    "p_value": min(1.0, scan.p_value * len(scans))}  # fmt: skip
+    return None
+
+
+MAX_TESTED_CANDIDATES = 20  # permutation tests run on the candidates with the largest |z| first
+MAX_PERMUTATIONS = 50_000
+
+
+def _grid(
+    frame: pd.DataFrame, keys: tuple[str, ...], months: list
+) -> tuple[list[tuple], tuple[np.ndarray, np.ndarray]]:
+    """Group labels and (groups x months) arrays of ``value`` and ``n`` (``nan`` where no answers)."""
+    if not keys:
+        frame = frame.set_index("bucket").reindex(months)
+        return [()], (frame["value"].to_numpy(dtype=float)[None], frame["n"].to_numpy(dtype=float)[None])
+    if frame.empty:
+        empty = np.empty((0, len(months)))
+        return [], (empty, empty)
+    wide = frame.set_index([*keys, "bucket"])[["value", "n"]].astype(float).unstack("bucket")
+    labels = [label if isinstance(label, tuple) else (label,) for label in wide.index]
+    value = wide["value"].reindex(columns=months).to_numpy()
+    return labels, (value, wide["n"].reindex(columns=months).to_numpy())
+
+
+def _pooled_variance(frame: pd.DataFrame) -> float:
+    """Variance of one answer over the whole series (weighted by answers): stable for small slices."""
+    ok = frame["variance"].notna() & (frame["n"] > 0)
+    if not ok.any():
+        return float("nan")
+    return float(np.average(frame.loc[ok, "variance"], weights=frame.loc[ok, "n"]))
+
+
+def _rate_rows(value, n, ref_value, ref_n, unit: float, relative: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly score minus the reference's, with its sampling variance V/n + V/N (``relative``: 1/n,
+    a weight only)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = 1 / n if relative else unit / n + unit / ref_n
+        return value - ref_value, variance
+
+
+def _share_rows(count, totals, brand_count, brand_total) -> tuple[np.ndarray, np.ndarray]:
+    """Minus a touchpoint's share of its store's answers, less the same share brand-wide, with its
+    binomial variance. Dissatisfied customers speak up more (Anderson 1998, *J. Service Research*
+    1:5), so a touchpoint that goes wrong takes a larger share of the feedback; the sign makes that
+    rise count as a deterioration, like a falling score."""
+    count, brand_count = np.nan_to_num(count), np.nan_to_num(brand_count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = brand_count.sum(axis=1, keepdims=True) / np.nansum(brand_total)
+        variance = pooled * (1 - pooled) * (1 / totals + 1 / brand_total)
+        return -(count / totals - brand_count / brand_total), variance
 
 
 MIN_NODE_ANSWERS = 10
@@ -166,22 +293,6 @@ def noise_se(what: dict, n_before, n_after):
         se = np.sqrt(variance * (1 / np.asarray(n_before, float) + 1 / np.asarray(n_after, float)))
     small = (np.asarray(n_before, float) < MIN_NODE_ANSWERS) | (np.asarray(n_after, float) < MIN_NODE_ANSWERS)
     return np.where(small, np.nan, se)
-
-
-def _shift_z(series: pd.DataFrame, index: int) -> float:
-    """Standardised shift at a split: (mean_after - mean_before) / sqrt(V (1/N_before + 1/N_after)),
-    means weighted by answers and V the per-answer variance left after the two-segment fit, so series
-    of different sizes compete on the same footing."""
-    y, n = series["value"].to_numpy(dtype=float), series["n"].to_numpy(dtype=float)
-    ok = np.isfinite(y) & (n > 0)
-    position = np.arange(len(y))
-    early, late = ok & (position < index), ok & (position >= index)
-    if early.sum() < 2 or late.sum() < 2:
-        return 0.0
-    m1, m2 = np.average(y[early], weights=n[early]), np.average(y[late], weights=n[late])
-    residual = (n[early] * (y[early] - m1) ** 2).sum() + (n[late] * (y[late] - m2) ** 2).sum()
-    variance = residual / max(ok.sum() - 2, 1)
-    return float((m2 - m1) / np.sqrt(variance * (1 / n[early].sum() + 1 / n[late].sum())))
 
 
 def _what(engine, metric, scope, after: Period, before: Period) -> dict:
@@ -215,43 +326,75 @@ def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.da
 # --- where -----------------------------------------------------------------------------------
 
 
-def _where(engine, metric, scope: Scope, after: Period, before: Period, top: int) -> list[dict]:
-    """Nodes ranked by unexpected deviation: for a store its touchpoints; for a brand or region its
-    stores and its store x touchpoint cells (a cell is compared with the same touchpoint's change
-    across the scope, a store with the scope's change)."""
-    overall = _what(engine, metric, scope, after, before)
-    if overall["delta"] is None:
-        return []
+def _where(
+    engine, metric, scope: Scope, after: Period, before: Period, top: int, touchpoints: pd.DataFrame
+) -> list[dict]:
+    """Nodes ranked by unexpected deviation (see :func:`_scored_nodes` and :func:`_ranked`): for a
+    store its touchpoints (``touchpoints``, already scored); for a brand or region its stores and its
+    store x touchpoint cells."""
     if scope.store is not None:
-        if metric == "revenue":
-            return []
-        levels = [
-            _nodes(engine, metric, scope, after, before, ("touchpoint",), overall).assign(store=scope.store)
-        ]
+        levels = [touchpoints.assign(store=scope.store)] if metric != "revenue" else []
     else:
-        stores = _nodes(engine, metric, scope, after, before, ("store",), overall).assign(touchpoint=None)
-        levels = [stores]
-        if metric != "revenue":
-            levels.append(_nodes(engine, metric, scope, after, before, ("store", "touchpoint"), overall))
-    nodes = (
-        pd.concat([level for level in levels if len(level)], ignore_index=True)
-        if any(len(level) for level in levels)
-        else pd.DataFrame()
-    )
-    if nodes.empty:
+        levels = [_scored_nodes(engine, metric, scope, after, before, ("store",)).assign(touchpoint=None)]
+        levels.append(_scored_nodes(engine, metric, scope, after, before, ("store", "touchpoint")))
+    levels = [level for level in levels if len(level)]
+    if not levels:
         return []
-    nodes = nodes.sort_values("unexpected", ascending=False, na_position="last").head(top)
-    direction = -1.0 if overall["delta"] < 0 else 1.0
+    nodes = _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before)).head(
+        top
+    )
     return [
         {"store_id": row.store, "touchpoint": row.touchpoint, "delta": _num(row.delta), "p_value": _num(row.p_value),
-         "contribution": _num(row.contribution), "z": _num(direction * row.unexpected), "n_before": _num(row.n_before),
-         "n_after": _num(row.n_after)}
+         "contribution": _num(row.contribution), "z": _num(row.z), "n_before": _num(row.n_before),
+         "n_after": _num(row.n_after), "share_before": _num(getattr(row, "share_before", None)),
+         "share_after": _num(getattr(row, "share_after", None)), "measured": row.measured}
         for row in nodes.itertuples()
     ]  # fmt: skip
 
 
-def _nodes(engine, metric, scope, after, before, by: tuple[str, ...], overall: dict) -> pd.DataFrame:
-    """One level of the decomposition with Kitagawa contributions and the unexpected-deviation score."""
+def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.DataFrame:
+    """One level of the decomposition: the first evidence metric's nodes (delta, p, contribution) with
+    ``z`` combined over all evidence metrics that have the level (Stouffer: sum z / sqrt(k)).
+
+    Each metric's z = (Δ_node − Δ_expected) / SE(Δ_node): Δ_expected is the brand's change (the same
+    touchpoint's change for a node with a touchpoint; 0 for the brand's own touchpoints), so a node that
+    moved with the brand (seasonality) scores about 0, and SE comes from the scope's per-answer variance
+    and the node's answers (:func:`noise_se`), so a tiny node needs a large change to score. Nodes
+    with a touchpoint add each metric's share evidence (:func:`_share_z`)."""
+    measured = [m for m in _evidence(metric) if "touchpoint" not in by or m in TOUCHPOINT_METRICS]
+    scored = [(m, _nodes(engine, m, scope, after, before, by)) for m in measured]
+    scored = [(m, nodes) for m, nodes in scored if len(nodes)]
+    if not scored:
+        return pd.DataFrame()
+    source, primary = scored[0]
+    evidence = [c for c in ("z", "z_share") if c in primary]
+    zs = pd.concat([nodes.set_index(list(by))[evidence].add_prefix(f"{m}_") for m, nodes in scored], axis=1)
+    combined = zs.sum(axis=1, min_count=1) / np.sqrt(zs.notna().sum(axis=1).replace(0, np.nan))
+    primary = primary.drop(columns=evidence).join(combined.rename("z"), on=list(by))
+    return primary.assign(measured=source)
+
+
+def _ranked(nodes: pd.DataFrame, overall: dict) -> pd.DataFrame:
+    """Nodes in order: when the scope's change is significant (p < 0.05), by how far each moved in
+    its direction beyond what was expected (``z`` times the change's sign); otherwise by |z|."""
+    significant = overall["p_value"] is not None and overall["p_value"] < 0.05 and overall["delta"]
+    score = nodes["z"] * np.sign(overall["delta"]) if significant else nodes["z"].abs()
+    return nodes.assign(rank=score).sort_values("rank", ascending=False, na_position="last")
+
+
+def _evidence(metric: str) -> tuple[str, ...]:
+    return (
+        evidence_metrics(metric if metric in FEEDBACK_METRICS else "nps")
+        if metric != "revenue"
+        else ("revenue",)
+    )
+
+
+def _nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.DataFrame:
+    """Nodes of one metric with Kitagawa contributions and their unexpected-deviation ``z``."""
+    overall = _what(engine, metric, scope, after, before)
+    if overall["delta"] is None:
+        return pd.DataFrame()
     nodes = metric_changes(engine, metric=metric, scope=scope, period=after, before=before, by=by)
     nodes = nodes.dropna(subset=[*by, "delta"]) if len(nodes) else nodes
     if nodes.empty:
@@ -262,16 +405,47 @@ def _nodes(engine, metric, scope, after, before, by: tuple[str, ...], overall: d
     nodes["contribution"] = (weight_after + weight_before) / 2 * nodes["delta"] + (
         (nodes["after"] + nodes["before"]) / 2 * (weight_after - weight_before)
     )
-    expected = pd.Series(overall["delta"], index=nodes.index)
-    if "touchpoint" in by and len(by) > 1:
-        per_touchpoint = metric_changes(engine, metric=metric, scope=scope, period=after, before=before,
-                                        by=("touchpoint",)).dropna(subset=["touchpoint"])  # fmt: skip
-        expected = (
-            nodes["touchpoint"].map(per_touchpoint.set_index("touchpoint")["delta"]).fillna(overall["delta"])
-        )
-    direction = -1.0 if overall["delta"] < 0 else 1.0
-    nodes["unexpected"] = direction * (nodes["delta"] - expected) / _node_se(metric, overall, nodes)
+    brand_scope = Scope(visible_stores=scope.visible_stores)
+    if "touchpoint" in by:
+        if by == ("store", "touchpoint"):
+            stores = metric_changes(
+                engine, metric=metric, scope=scope, period=after, before=before, by=("store",)
+            )
+            totals = nodes[["store"]].merge(stores[["store", "n_before", "n_after"]], on="store", how="left")
+            totals = totals[["n_before", "n_after"]].set_axis(nodes.index)
+        else:
+            totals = pd.DataFrame(
+                {"n_before": overall["n_before"], "n_after": overall["n_after"]}, index=nodes.index
+            )
+        nodes["share_before"] = 100 * nodes["n_before"] / totals["n_before"]
+        nodes["share_after"] = 100 * nodes["n_after"] / totals["n_after"]
+        if by == ("touchpoint",) and scope == brand_scope:
+            expected = expected_share = pd.Series(0.0, index=nodes.index)
+        else:
+            brand = metric_changes(engine, metric=metric, scope=brand_scope, period=after, before=before,
+                                   by=("touchpoint",)).dropna(subset=["touchpoint"]).set_index("touchpoint")  # fmt: skip
+            expected = nodes["touchpoint"].map(brand["delta"]).fillna(0.0)
+            whole = _what(engine, metric, brand_scope, after, before)
+            shift = 100 * (brand["n_after"] / whole["n_after"] - brand["n_before"] / whole["n_before"])
+            expected_share = nodes["touchpoint"].map(shift).fillna(0.0)
+        nodes["z_share"] = _share_z(nodes, totals, expected_share)
+    else:
+        reference = overall if scope == brand_scope else _what(engine, metric, brand_scope, after, before)
+        expected = pd.Series(reference["delta"], index=nodes.index)
+    nodes["z"] = (nodes["delta"] - expected) / _node_se(metric, overall, nodes)
     return nodes
+
+
+def _share_z(nodes: pd.DataFrame, totals: pd.DataFrame, expected: pd.Series) -> pd.Series:
+    """Evidence from a touchpoint's share of the answers (in points): z = −(Δshare − Δexpected) / SE,
+    SE = sqrt(p (1 − p) (1/N_before + 1/N_after)) with p the pooled share (two-proportion test).
+    Dissatisfied customers speak up more (Anderson 1998, *J. Service Research* 1:5), so a rising share
+    counts as a deterioration, like a falling score."""
+    pooled = (nodes["n_before"] + nodes["n_after"]) / (totals["n_before"] + totals["n_after"])
+    se = 100 * np.sqrt(pooled * (1 - pooled) * (1 / totals["n_before"] + 1 / totals["n_after"]))
+    small = (nodes["n_before"] < MIN_NODE_ANSWERS) | (nodes["n_after"] < MIN_NODE_ANSWERS)
+    z = -((nodes["share_after"] - nodes["share_before"]) - expected) / se.replace(0, np.nan)
+    return z.mask(small)
 
 
 def _node_se(metric: str, overall: dict, nodes: pd.DataFrame) -> np.ndarray:
@@ -294,60 +468,81 @@ def _source(engine, metric, scope, after, before) -> dict | None:
             "delta_pct": _num(row.get("delta_pct", np.nan))}  # fmt: skip
 
 
-def _touchpoints(engine, metric, scope, after, before) -> list[dict]:
-    """Touchpoints ranked by how unexpectedly they moved: z = (Δ − Δ_brand) / SE(Δ), where Δ_brand is
-    the same touchpoint's change across the brand (zero when the scope is the brand)."""
-    measured = metric if metric in ("nps", "csat_top2") else "nps"
-    changes = metric_changes(
-        engine, metric=measured, scope=scope, period=after, before=before, by=("touchpoint",)
-    )
-    changes = changes.dropna(subset=["touchpoint", "delta"])
-    if changes.empty:
+def _touchpoints(engine, nodes: pd.DataFrame, scope, after, before) -> list[dict]:
+    """The scope's touchpoints (scored by :func:`_scored_nodes`: against the same touchpoint brand-wide,
+    or against no change when the scope is the brand) in the order of :func:`_ranked`."""
+    if nodes.empty:
         return []
-    brand_scope = Scope(visible_stores=scope.visible_stores)
-    expected = pd.Series(0.0, index=changes["touchpoint"])
-    if scope != brand_scope:
-        brand = metric_changes(engine, metric=measured, scope=brand_scope, period=after, before=before,
-                               by=("touchpoint",)).dropna(subset=["touchpoint"])  # fmt: skip
-        expected = brand.set_index("touchpoint")["delta"].reindex(changes["touchpoint"]).fillna(0.0)
-    overall = _what(engine, measured, scope, after, before)
-    se = _node_se(measured, overall, changes)
-    changes = changes.assign(z=(changes["delta"].to_numpy() - expected.to_numpy()) / se).sort_values(
-        "z", na_position="last"
-    )
+    nodes = _ranked(nodes, _what(engine, nodes["measured"].iloc[0], scope, after, before))
     return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "p_value": _num(r.p_value), "z": _num(r.z),
-             "n_before": _num(r.n_before), "n_after": _num(r.n_after)} for r in changes.itertuples()]  # fmt: skip
+             "n_before": _num(r.n_before), "n_after": _num(r.n_after), "share_before": _num(r.share_before),
+             "share_after": _num(r.share_after), "measured": r.measured}
+            for r in nodes.itertuples()]  # fmt: skip
+
+
+FEEDBACK_TEXTS = (
+    ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment),
+    ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment),
+    ("review", Review, Review.posted_at, Review.text),
+)
 
 
 def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:
     """Comments and review texts (``source, date, store_id, text``) of the scope in the period."""
+    scope = Scope(**{**vars(scope), "touchpoint": None, "stage": None})
+    tables = tables_needed(scope, ())
     parts = []
-    for source, model, moment, column in (
-        ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment),
-        ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment),
-        ("review", Review, Review.posted_at, Review.text),
-    ):
+    for source, model, moment, column in FEEDBACK_TEXTS:
+        columns = (literal(source).label("source"), moment.label("date"), model.store_id.label("store_id"),
+                   column.label("text"))  # fmt: skip
         parts.append(
-            select(literal(source).label("source"), moment.label("date"), model.store_id.label("store_id"),
-                   column.label("text"))
-            .join(Store, Store.store_id == model.store_id)
-            .join(Region, Region.id == Store.region_id)
-            .join(Brand, Brand.id == Region.brand_id)
-            .outerjoin(District, District.id == Store.district_id)
-            .where(column.is_not(None), moment >= period.start, moment < period.end + dt.timedelta(days=1),
-                   *scope_conditions(Scope(**{**vars(scope), "touchpoint": None, "stage": None}), store_id=model.store_id))
+            _joined(select(*columns), model, tables).where(
+                column.is_not(None), moment >= period.start, moment < period.end + dt.timedelta(days=1),
+                *scope_conditions(scope, store_id=model.store_id))
         )  # fmt: skip
     with engine.connect() as connection:
         rows = connection.execute(union_all(*parts)).all()
     return pd.DataFrame(rows, columns=["source", "date", "store_id", "text"])
 
 
+def _joined(query, model, tables: set[str]):
+    """``query`` joined to the organisation tables that the scope's conditions name."""
+    if tables & {"store", "region", "brand", "district"}:
+        query = query.join(Store, Store.store_id == model.store_id)
+    if tables & {"region", "brand"}:
+        query = query.join(Region, Region.id == Store.region_id)
+    if "brand" in tables:
+        query = query.join(Brand, Brand.id == Region.brand_id)
+    if "district" in tables:
+        query = query.outerjoin(District, District.id == Store.district_id)
+    return query
+
+
+BASELINE_STORES = 50  # stores whose comments stand for "the rest of the brand" in themes
+
+
+def _other_stores(engine: Engine, scope: Scope) -> frozenset[str]:
+    """Up to BASELINE_STORES stores outside the scope, evenly spread over the store list (all of them in
+    a smaller brand): a sample of the brand's word frequencies read through the store-and-time index."""
+    directory = store_directory(engine)
+    inside = (
+        directory["store_id"] == scope.store
+        if scope.store is not None
+        else directory["region"] == scope.region
+    )
+    others = directory.loc[~inside, "store_id"]
+    if scope.visible_stores is not None:
+        others = others.loc[others.isin(scope.visible_stores)]
+    step = max(1, math.ceil(len(others) / BASELINE_STORES))
+    return frozenset(others.iloc[::step])
+
+
 def _themes(engine, scope: Scope, after: Period, before: Period, top: int) -> tuple[list[dict], list[dict]]:
     target = feedback_texts(engine, scope=scope, period=after)
     baseline = feedback_texts(engine, scope=scope, period=before)
     if scope.store is not None or scope.region is not None:  # and the rest of the brand, same weeks
-        brand = feedback_texts(engine, scope=Scope(visible_stores=scope.visible_stores), period=after)
-        baseline = pd.concat([baseline, brand.loc[~brand["store_id"].isin(target["store_id"].unique())]])
+        rest = feedback_texts(engine, scope=Scope(visible_stores=_other_stores(engine, scope)), period=after)
+        baseline = pd.concat([baseline, rest])
     if target.empty or baseline.empty:
         return [], []
     terms = themes.fightin_words(target["text"], baseline["text"], min_count=MIN_THEME_COUNT)

@@ -49,8 +49,11 @@ def data_version(engine: Engine) -> int:
 
 
 def latest_data_day(engine: Engine) -> dt.date | None:
-    """The last day any source has data for (periods such as "last 90 days" end here)."""
-    days = [value for value in source_coverage(engine)["last"] if value is not None and not pd.isna(value)]
+    """The last day any source has data for (periods such as "last 90 days" end here): one indexed
+    MAX per source."""
+    with engine.connect() as connection:
+        days = [connection.execute(select(func.max(moment))).scalar() for _, moment in SOURCES.values()]
+    days = [day for day in days if day is not None]
     return max(pd.Timestamp(day).date() for day in days) if days else None
 
 

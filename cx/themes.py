@@ -130,18 +130,23 @@ def tokenize(texts: pd.Series) -> pd.Series:
     """
     texts = pd.Series(texts)
     n = len(texts)
-    clean = pd.Series(texts.to_numpy(dtype=object), index=pd.RangeIndex(n), dtype=object)
-    clean = clean.where(clean.notna(), "").astype(str)
-    words = clean.str.casefold().str.translate(_TRANSLATION).str.findall(_WORD).explode().dropna()
-    words = words.astype(object)
-    keep = words.str.contains(_HAS_LETTER, regex=True) & ~words.isin(STOP_WORDS)
-    words = words[keep].str.replace(_ARTICLE, "", regex=True)
-    words = words[(words.str.len() >= 2) & ~words.isin(STOP_WORDS)]
+    words = _words(texts)
     grouped = words.groupby(level=0).agg(list) if len(words) else pd.Series(dtype=object)
     result = pd.Series([[] for _ in range(n)], index=pd.RangeIndex(n), dtype=object)
     result.loc[grouped.index] = grouped
     result.index = texts.index
     return result
+
+
+def _words(texts: pd.Series) -> pd.Series:
+    """Every token of ``texts`` in order, indexed by the text's position (0 .. n-1)."""
+    clean = pd.Series(texts.to_numpy(dtype=object), index=pd.RangeIndex(len(texts)), dtype=object)
+    clean = clean.where(clean.notna(), "").astype(str)
+    words = clean.str.casefold().str.translate(_TRANSLATION).str.findall(_WORD).explode().dropna()
+    words = words.astype(object)
+    keep = words.str.contains(_HAS_LETTER, regex=True) & ~words.isin(STOP_WORDS)
+    words = words[keep].str.replace(_ARTICLE, "", regex=True)
+    return words[(words.str.len() >= 2) & ~words.isin(STOP_WORDS)]
 
 
 def term_counts(texts: pd.Series) -> pd.Series:
@@ -160,7 +165,7 @@ def term_counts(texts: pd.Series) -> pd.Series:
 
 
 def _token_counts(texts: pd.Series) -> pd.Series:
-    words = tokenize(texts).explode().dropna()
+    words = _words(pd.Series(texts))
     return words.value_counts() if len(words) else pd.Series(dtype="int64")
 
 

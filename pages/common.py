@@ -33,6 +33,7 @@ _route_through_app()
 
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year"}
 FILTER_KEYS = ("period", "from", "to", "compare", "region", "format", "store")
+_FILTERS_WRITTEN = "_filters_in_url"  # session state: the filter parameters this session last put in the URL
 
 
 @dataclass(frozen=True)
@@ -71,39 +72,44 @@ def cached(function, **kwargs):
 
 
 def sidebar_filters() -> Filters | None:
-    """Draw the global filters in the sidebar; their values live in the URL query parameters."""
+    """Draw the global filters in the sidebar; their values live in the URL query parameters.
+
+    The widgets keep their own values while the URL holds what they last wrote. When the URL's filters
+    changed under them (a link from another page, a drill-down on a page, an address typed or pasted),
+    the URL wins and the widgets move to it.
+    """
     directory = cached(queries.store_directory)
     latest = cached(queries.latest_data_day)
     if latest is None:
         return None
     params = st.query_params
+    in_url = {k: params.get(k) for k in FILTER_KEYS if k in params}
+    follow = bool(in_url) and in_url != st.session_state.get(_FILTERS_WRITTEN)
     with st.sidebar:
         st.subheader("Filters")
         keys = list(PRESETS)
-        preset = st.selectbox(
-            "Period", keys, index=_index(keys, params.get("period"), "last_90_days"), format_func=PRESETS.get,
-            key="filter_period",
-        )  # fmt: skip
+        seed("filter_period", keys, params.get("period"), "last_90_days", from_url=follow)
+        preset = st.selectbox("Period", keys, format_func=PRESETS.get, key="filter_period")
         start = end = None
         if preset == "custom":
             default_start = _date(params.get("from")) or latest - dt.timedelta(days=89)
             default_end = _date(params.get("to")) or latest
-            chosen = st.date_input("From - to", (default_start, default_end), key="filter_range")
+            if follow or "filter_range" not in st.session_state:
+                st.session_state["filter_range"] = (default_start, default_end)
+            chosen = st.date_input("From - to", key="filter_range")
             if isinstance(chosen, tuple) and len(chosen) == 2:
                 start, end = chosen
             else:
                 start, end = default_start, default_end
         compare_keys = list(COMPARISONS)
-        compare = st.radio(
-            "Compare with", compare_keys, index=_index(compare_keys, params.get("compare"), "previous"),
-            format_func=COMPARISONS.get, key="filter_compare",
-        )  # fmt: skip
-        regions = sorted(directory["region"].dropna().unique())
-        region = st.selectbox("Region", ["All", *regions], index=_index(["All", *regions], params.get("region"), "All"),
-                              key="filter_region")  # fmt: skip
-        formats = sorted(directory["format"].dropna().unique())
-        store_format = st.selectbox("Store format", ["All", *formats],
-                                    index=_index(["All", *formats], params.get("format"), "All"), key="filter_format")  # fmt: skip
+        seed("filter_compare", compare_keys, params.get("compare"), "previous", from_url=follow)
+        compare = st.radio("Compare with", compare_keys, format_func=COMPARISONS.get, key="filter_compare")
+        regions = ["All", *sorted(directory["region"].dropna().unique())]
+        seed("filter_region", regions, params.get("region"), "All", from_url=follow)
+        region = st.selectbox("Region", regions, key="filter_region")
+        formats = ["All", *sorted(directory["format"].dropna().unique())]
+        seed("filter_format", formats, params.get("format"), "All", from_url=follow)
+        store_format = st.selectbox("Store format", formats, key="filter_format")
         visible = directory
         if region != "All":
             visible = visible.loc[visible["region"] == region]
@@ -111,8 +117,11 @@ def sidebar_filters() -> Filters | None:
             visible = visible.loc[visible["format"] == store_format]
         labels = {row.store_id: f"{row.store_id} · {row.name}" for row in visible.itertuples()}
         options = ["All", *labels]
-        store = st.selectbox("Store", options, index=_index(options, params.get("store"), "All"),
-                             format_func=lambda s: labels.get(s, "All stores"), key="filter_store")  # fmt: skip
+        seed("filter_store", options, params.get("store"), "All",
+             from_url=follow or st.session_state.get("filter_store") not in options)  # fmt: skip
+        store = st.selectbox(
+            "Store", options, format_func=lambda s: labels.get(s, "All stores"), key="filter_store"
+        )
     period = preset_period(preset, latest, start=start, end=end)
     comparison = period.previous() if compare == "previous" else period.last_year()
     _write_params(preset, start, end, compare, region, store_format, store)
@@ -124,14 +133,36 @@ def sidebar_filters() -> Filters | None:
     return Filters(period=period, comparison=comparison, compare=compare, scope=scope, latest=latest)
 
 
+def seed(key: str, options: list, wanted, default, *, from_url: bool = False) -> None:
+    """Start widget ``key`` at ``wanted`` (a query parameter's value) when the widget is new, or when
+    ``from_url`` says the URL changed under it; a value that is not among ``options`` gives ``default``."""
+    if from_url or key not in st.session_state:
+        st.session_state[key] = options[_index(options, wanted, default)]
+
+
 def _write_params(preset, start, end, compare, region, store_format, store) -> None:
+    """Put the filters in the URL; other query parameters (a page's own state) stay as they are."""
     values = {"period": preset, "compare": compare, "region": region, "format": store_format, "store": store}
     if preset == "custom":
         values.update({"from": start.isoformat(), "to": end.isoformat()})
     wanted = {k: v for k, v in values.items() if v not in (None, "All")}
     if {k: st.query_params.get(k) for k in FILTER_KEYS if k in st.query_params} != wanted:
-        st.query_params.clear()
+        for key in FILTER_KEYS:
+            if key not in wanted and key in st.query_params:
+                del st.query_params[key]
         st.query_params.update(wanted)
+    st.session_state[_FILTERS_WRITTEN] = wanted
+
+
+def update_params(**values: str | None) -> None:
+    """Set query parameters (``None`` removes one), e.g. from a button's callback. Filters among them
+    (``region``, ``store`` ...) move the sidebar on the next run, as a link to the page would."""
+    for key, value in values.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
 
 
 def filter_params() -> dict[str, str]:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cx import charts
+from cx.explain import EXPLAIN_METRICS
 from cx.locations import COMPARABLE, funnel_curve, league_table, peer_scope
 from cx.metrics import metric_table
 from cx.queries import store_directory
@@ -46,6 +47,12 @@ event = st.altair_chart(charts.funnel_chart(table, curve, metric=metric, target=
 st.caption("Stores outside the dashed limits differ from the brand by more than chance at 95 % / 99.8 %; "
            "colour shows the verdict after Benjamini-Hochberg control across all stores. Click a store.")  # fmt: skip
 clicked = [p["store"] for p in event.selection.get("store", [])] if event and event.selection else []
+investigated = metric if metric in EXPLAIN_METRICS else "csat_top2"  # root causes of CSAT: its top-2-box
+if clicked:
+    with st.container(horizontal=True):
+        for store in clicked[:4]:
+            st.page_link("pages/root_cause.py", label=f"Investigate {store}", icon=":material/troubleshoot:",
+                         query_params={**common.filter_params(), "store": store, "metric": investigated})  # fmt: skip
 
 st.subheader("League table")
 shown = table.loc[table["store"].isin(clicked)] if clicked else table
@@ -93,5 +100,8 @@ else:
         pivot, column_config={s: st.column_config.NumberColumn(s, format="%+.1f") for s in pivot.columns}
     )
     for store in chosen:
-        st.page_link("pages/summary.py", label=f"Open {store} · {directory.loc[store, 'name']}",
-                     icon=":material/storefront:", query_params={**common.filter_params(), "store": store})  # fmt: skip
+        with st.container(horizontal=True):
+            st.page_link("pages/summary.py", label=f"Open {store} · {directory.loc[store, 'name']}",
+                         icon=":material/storefront:", query_params={**common.filter_params(), "store": store})  # fmt: skip
+            st.page_link("pages/root_cause.py", label=f"Investigate {store}", icon=":material/troubleshoot:",
+                         query_params={**common.filter_params(), "store": store, "metric": investigated})  # fmt: skip

@@ -22,9 +22,18 @@ if cells.empty:
 else:
     order = {stage: i for i, stage in enumerate(JOURNEY_STAGES)}
     cells = cells.assign(stage_order=cells["stage"].map(order).fillna(len(order)))
-    st.altair_chart(charts.heatmap_chart(cells, metric=metric), width="stretch", key="touch_heatmap")
+    event = st.altair_chart(charts.heatmap_chart(cells, metric=metric), width="stretch", key="touch_heatmap",
+                            on_select="rerun")  # fmt: skip
     st.caption("Columns follow the journey (awareness to advocacy). Grey cells have fewer than 10 answers: "
-               "too few to read. Hover for the interval and n.")  # fmt: skip
+               "too few to read. Hover for the interval and n; click a cell to investigate it.")  # fmt: skip
+    picked = (
+        [(p["store"], p["touchpoint"]) for p in event.selection.get("cell", [])]
+        if event and event.selection
+        else []
+    )
+    for store, touchpoint in picked[:4]:
+        st.page_link("pages/root_cause.py", label=f"Investigate {store} › {touchpoint}", icon=":material/troubleshoot:",
+                     query_params={**common.filter_params(), "store": store, "touchpoint": touchpoint, "metric": metric})  # fmt: skip
     common.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
                            file_name=f"touchpoints_{metric}.csv", key="touch_heat_csv")  # fmt: skip
 

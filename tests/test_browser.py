@@ -171,11 +171,30 @@ def check_methods_contents(page) -> None:
     assert page.locator(".katex").count() > 100, "the formulas are typeset"
 
 
+ROOT_CAUSE_STEPS = ("1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",
+                    "6. How customers reacted", "7. Did it change after an action")  # fmt: skip
+
+
+def check_root_cause_steps(page) -> None:
+    """The seven questions are there, in order, and the timeline and the ranking are drawn."""
+    headings = page.locator("h3").all_inner_texts()
+    assert [h.strip() for h in headings if h.strip()[:1].isdigit()] == list(ROOT_CAUSE_STEPS)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 3
+
+
 # (screenshot name, URL path st.navigation derives from the file name, title in the h1, extra check)
 PAGES = [
     ("summary", "/", "Executive summary", None),
     ("compare", "/compare", "Compare locations", None),
     ("touchpoints", "/touchpoints", "Touchpoints & journey", None),
+    ("root_cause", "/root_cause", "Root cause", check_root_cause_steps),
+    ("root_cause_st007", "/root_cause?store=ST007", "Root cause", check_root_cause_steps),
+    (
+        "root_cause_st007_delivery",
+        "/root_cause?store=ST007&touchpoint=Delivery&term=late",
+        "Root cause",
+        check_root_cause_steps,
+    ),
     ("goals", "/goals", "Goals", None),
     ("data", "/data", "Data", None),
     ("methods", "/methods", "Methods", check_methods_contents),
@@ -199,3 +218,44 @@ def test_page_renders_in_the_browser(browser, app_url, name, path, title, extra_
             extra_check(page)
     finally:
         page.close()
+
+
+def test_investigate_link_from_compare_opens_that_store(browser, app_url):
+    """A real click on an "Investigate" link: the sidebar (still holding "All stores" from the compare page)
+    follows the link's store, and the investigation is of that store."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(f"{app_url}/compare", wait_until="domcontentloaded")
+        wait_until_rendered(page, "Compare locations")
+        link = page.locator("[data-testid='stPageLink'] a", has_text="Investigate ST").first
+        store = link.inner_text().split("Investigate ", 1)[1].split()[0]
+        link.click()
+        wait_until_rendered(page, "Root cause")
+        page.get_by_text(f"At store {store},").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        assert f"store={store}" in page.url
+        chosen = page.locator("[data-testid='stSidebar'] input[aria-label='Store']").input_value()
+        assert chosen.startswith(f"{store} · "), chosen
+    finally:
+        page.close()
+
+
+def test_drilling_down_puts_the_step_in_the_address_bar(browser, app_url):
+    """A drill-down button changes the URL; opening that URL again shows the same store."""
+    page = browser.new_page(viewport=VIEWPORT)
+    again = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(f"{app_url}/root_cause", wait_until="domcontentloaded")
+        wait_until_rendered(page, "Root cause")
+        button = page.get_by_role("button", name="Investigate store").first
+        store = button.inner_text().split("Investigate store ", 1)[1].strip()
+        button.click()
+        page.get_by_text(f"At store {store},").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(
+            f"() => window.location.search.includes('store={store}')", timeout=RENDER_TIMEOUT_MS
+        )
+        again.goto(page.url, wait_until="domcontentloaded")
+        wait_until_rendered(again, "Root cause")
+        again.get_by_text(f"At store {store},").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    finally:
+        page.close()
+        again.close()

@@ -18,6 +18,7 @@ from cx.detection import (
     ewma_chart,
     ewma_limit_width,
     is_ongoing,
+    shift_scan,
     standardise,
 )
 
@@ -234,6 +235,64 @@ def test_changepoint_too_short_or_flat():
     assert flat.index is None and flat.reason == "no variation"
     with pytest.raises(ValueError, match="weights"):
         changepoint([1.0, 2.0, 3.0, 4.0], [1.0, 2.0])
+
+
+# --- Shift scan over several measurements ------------------------------------------------------
+
+
+def test_shift_scan_hand_worked():
+    # Part 1: 0,0,0,-5,-5,-5 with variance 4 (weight 1/4): W = 3/4 each side, shift -5,
+    # z1 = -5 / sqrt(4/3 + 4/3) = -3.0619. Part 2: 0,0,0,-2,-2,-2 with variance 1: W = 3 each side,
+    # z2 = -2 / sqrt(2/3) = -2.4495. Both fit two levels exactly (X^2 = 0, phi = 1), so
+    # z = (z1 + z2) / sqrt(2) = -3.8971, at the split before period 3.
+    scan = shift_scan([[0, 0, 0, -5, -5, -5], [0, 0, 0, -2, -2, -2]], [[4] * 6, [1] * 6], permutations=0)
+    assert scan.index == 3
+    assert scan.z == pytest.approx(-3.8971, abs=1e-4)
+    assert math.isnan(scan.p_value)
+
+
+def test_shift_scan_discounts_variation_beyond_sampling():
+    # The same step of -5 with variance 1 gives z = -5 / sqrt(1/3 + 1/3) = -6.1237. With each level
+    # swinging by +-2 (2, -2, 0 | -3, -7, -5) the squared residuals about the levels sum to
+    # X^2 = (4 + 4 + 0) + (4 + 4 + 0) = 16 over 6 - 2 degrees of freedom: phi = 4 halves z to -3.0619
+    # (other splits score lower: before 4, X^2 = 16.75 and |z| = 2.96).
+    steady = shift_scan([[0, 0, 0, -5, -5, -5]], [[1] * 6], permutations=0)
+    noisy = shift_scan([[2, -2, 0, -3, -7, -5]], [[1] * 6], permutations=0)
+    assert steady.z == pytest.approx(-6.1237, abs=1e-4)
+    assert noisy.index == 3
+    assert noisy.z == pytest.approx(-3.0619, abs=1e-4)
+    # Variances known only up to a factor: phi is estimated freely and the steady step is "perfect"
+    assert shift_scan([[2, -2, 0, -3, -7, -5]], [[0.01] * 6], permutations=0, known_variance=False).z == (
+        pytest.approx(noisy.z)
+    )
+
+
+def test_shift_scan_missing_periods_and_errors():
+    scan = shift_scan([[0, np.nan, 0, 0, -4, -4, -4, -4]], [[1, 1, 1, 1, 1, 1, 1, np.nan]], permutations=0)
+    assert scan.index == 4
+    too_short = shift_scan([[1.0, np.nan, 2.0]], [[1.0, 1.0, 1.0]])
+    assert too_short.index is None and "each side" in too_short.reason
+    with pytest.raises(ValueError, match="same"):
+        shift_scan([[1.0, 2.0]], [[1.0]])
+
+
+def test_shift_scan_false_alarms_and_power():
+    # 18 months, two measurements: in control, p < 0.05 about 5 % of the time; a shift of one
+    # and a half standard errors per month from month 10 is found within a month nearly always.
+    rng = np.random.default_rng(7)
+    variances = np.ones((2, 18))
+    null = [
+        shift_scan(rng.standard_normal((2, 18)), variances, permutations=199, seed=i).p_value
+        for i in range(200)
+    ]
+    assert np.mean(np.array(null) < 0.05) < 0.09
+    found = []
+    for i in range(50):
+        x = rng.standard_normal((2, 18))
+        x[:, 10:] -= 1.5
+        scan = shift_scan(x, variances, permutations=199, seed=i)
+        found.append(scan.p_value < 0.05 and abs(scan.index - 10) <= 1 and scan.z < 0)
+    assert np.mean(found) > 0.8
 
 
 # --- is_ongoing ---------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cx.cli import main
 from cx.db import make_engine
 from cx.demo import Incident, generate_brand
-from cx.explain import action_effects, record_action
+from cx.explain import _share_z, action_effects, noise_se, record_action
 from cx.scope import Scope
 from tests.brands import load_brand
 
@@ -84,3 +86,27 @@ def test_actions_are_tested_before_and_after(incident_url):
 def test_explain_on_empty_database_says_why(sqlite_url, capsys):
     assert main(["explain", "--metric", "nps", "--db", sqlite_url, "--json"]) == 1
     assert "no data" in capsys.readouterr().err
+
+
+def test_share_evidence_hand_worked():
+    # 20 of 200 answers before and 60 of 200 after are about the touchpoint: shares 10 % -> 30 %,
+    # pooled p = 80 / 400 = 0.2, SE = 100 sqrt(0.2 * 0.8 * (1/200 + 1/200)) = 4 points, and a rise
+    # of 20 points (brand-wide: none) counts as deterioration: z = -20 / 4 = -5. Brand-wide the same
+    # touchpoint rose by 8 points: z = -(20 - 8) / 4 = -3.
+    nodes = pd.DataFrame(
+        {"n_before": [20.0], "n_after": [60.0], "share_before": [10.0], "share_after": [30.0]}
+    )
+    totals = pd.DataFrame({"n_before": [200.0], "n_after": [200.0]})
+    assert _share_z(nodes, totals, pd.Series([0.0])).iloc[0] == pytest.approx(-5.0)
+    assert _share_z(nodes, totals, pd.Series([8.0])).iloc[0] == pytest.approx(-3.0)
+    few = nodes.assign(n_before=[5.0])  # under 10 answers on one side: no evidence
+    assert np.isnan(_share_z(few, totals, pd.Series([0.0])).iloc[0])
+
+
+def test_noise_se_uses_the_scopes_variance():
+    # Scope interval -10 +- 1.96 * 2 with 400 answers each side: V = 2^2 / (1/400 + 1/400) = 800;
+    # a node with 50 and 200 answers: SE = sqrt(800 * (1/50 + 1/200)) = sqrt(20) = 4.472.
+    what = {"low": -10 - 1.959964 * 2, "high": -10 + 1.959964 * 2, "n_before": 400, "n_after": 400}
+    se = noise_se(what, [50, 5], [200, 200])
+    assert se[0] == pytest.approx(20**0.5)
+    assert np.isnan(se[1])

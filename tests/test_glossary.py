@@ -39,6 +39,7 @@ SECTIONS = (
     "Sales",
     "Comparing locations",
     "Changes over time",
+    "Root cause",
     "Consistency across locations",
     "Touchpoints and journey",
     "Key drivers",

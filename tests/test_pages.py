@@ -16,6 +16,7 @@ PAGES = {
     "pages/summary.py": "Executive summary",
     "pages/compare.py": "Compare locations",
     "pages/touchpoints.py": "Touchpoints & journey",
+    "pages/root_cause.py": "Root cause",
     "pages/goals.py": "Goals",
     "pages/data.py": "Data",
     "pages/methods.py": "Methods",
@@ -67,7 +68,9 @@ def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
     )
 
 
-@pytest.mark.parametrize("page", ["pages/summary.py", "pages/compare.py", "pages/touchpoints.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/summary.py", "pages/compare.py", "pages/touchpoints.py", "pages/root_cause.py"]
+)
 def test_empty_database_shows_a_sentence(monkeypatch, sqlite_url, page):
     app = open_page(monkeypatch, sqlite_url, page)
     assert not app.exception

@@ -1,0 +1,271 @@
+"""The Root cause page through ``app.py``: seven steps on a brand with the planted incident (store
+ST007, touchpoint Delivery, from March 2026), drilling by URL and by buttons, comments of one theme
+word, recording an action, and links from other pages that land on a store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cx.db import make_engine, upgrade_schema
+from cx.demo import DEFAULT_INCIDENT, generate_brand
+from cx.explain import explain_change
+from cx.scope import Scope
+from tests.brands import load_brand
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/root_cause.py"
+STEPS = ["1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",
+         "6. How customers reacted", "7. Did it change after an action"]  # fmt: skip
+STORE, TOUCHPOINT = DEFAULT_INCIDENT.store_id, DEFAULT_INCIDENT.touchpoint  # ST007, Delivery
+TINY = "ST010"
+
+
+@pytest.fixture(scope="module")
+def brand_file(tmp_path_factory) -> Path:
+    """Ten stores over 18 months (May 2025 to October 2026) with the default incident and a tiny store."""
+    folder = tmp_path_factory.mktemp("root_cause")
+    path = folder / "cx.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    brand = generate_brand(7, n_stores=10, n_regions=2, months=18, tiny_store=TINY, new_stores=0, low_region=None,
+                           responses_per_store_month=60, reviews_per_store_month=8)  # fmt: skip
+    load_brand(engine, brand, folder)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def brand_url(brand_file) -> str:
+    return f"sqlite:///{brand_file}"
+
+
+def open_page(monkeypatch, url: str, page: str = PAGE, **params) -> AppTest:
+    monkeypatch.setenv("CX_DATABASE_URL", url)
+    app = AppTest.from_file(APP, default_timeout=180)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page != "pages/summary.py":
+        app.switch_page(page)
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join(m.value for m in app.markdown)
+
+
+def param(app: AppTest, key: str):
+    value = app.query_params.get(key)
+    return value[0] if isinstance(value, list) else value
+
+
+def comment_table(app: AppTest):
+    """The table of customers' comments (the last table with a Comment column)."""
+    return [t.value for t in app.table if "Comment" in t.value.columns][-1]
+
+
+def step_headings(app: AppTest) -> list[str]:
+    return [h.value for h in app.subheader if h.value[:1].isdigit()]
+
+
+def test_seven_steps_render_on_the_brand(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url)
+    assert app.title[0].value == "Root cause"
+    assert step_headings(app) == STEPS
+    body = texts(app)
+    assert "Across the brand, NPS" in body and " → " in body and "n " in body and "p " in body
+    assert param(app, "metric") == "nps" and param(app, "mode") == "latest"  # the state is in the URL
+    # "Where" ranks the planted store first (on its own or through its Delivery cell) and offers to drill in
+    labels = [b.label for b in app.button]
+    assert f"Investigate store {STORE}" in labels
+
+
+def test_brand_where_names_the_planted_store_for_the_sidebar_period(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, period="custom", **{"from": "2026-03-01", "to": "2026-10-31"},
+                    metric="csat_top2", mode="period")  # fmt: skip
+    where = next(m.value for m in app.markdown if "stands out" in m.value)
+    assert where.startswith(STORE)
+    assert "compared with the 245 days before (2025-06-29 to 2026-02-28)" in " ".join(
+        c.value for c in app.caption
+    )
+
+
+def test_store_from_the_url_shows_that_stores_answers(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=STORE, metric="csat_top2")
+    assert app.selectbox(key="filter_store").value == STORE
+    assert step_headings(app) == STEPS
+    expected = explain_change(make_engine(brand_url), metric="csat_top2", scope=Scope(store=STORE))
+    what = expected["what"]
+    body = texts(app)
+    assert f"**{STORE}**" in body  # the current crumb
+    assert (
+        f"At store {STORE}, CSAT top-2-box fell {abs(what['delta']):.1f} percentage points "
+        f"({what['before']:.1f} % → {what['after']:.1f} %, n {what['n_before']:,.0f} → {what['n_after']:,.0f}"
+    ) in body
+    assert f"It began in {DEFAULT_INCIDENT.start:%B %Y}" in body  # step 2: the planted start month
+    assert f"{TOUCHPOINT} stands out" in body  # step 3: the store's touchpoints
+    assert f"{TOUCHPOINT} moved most unexpectedly" in body  # step 5
+    themes = next(d.value for d in app.dataframe if {"term", "z"} <= set(d.value.columns))
+    assert {"late", "cold", "waited", "missing"} & set(themes["term"])  # the planted complaint words
+    assert [b.label for b in app.button if b.key == "root_go_touchpoint"] == [
+        f"Investigate touchpoint {TOUCHPOINT}"
+    ]
+
+
+def test_touchpoint_step_shows_its_share_of_complaints_and_comments(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=STORE, touchpoint=TOUCHPOINT, metric="nps")
+    body = texts(app)
+    assert f"At {STORE}'s {TOUCHPOINT} touchpoint, NPS fell" in body
+    share = next(m.value for m in app.markdown if "accounts for" in m.value)
+    assert share.startswith(f"{TOUCHPOINT} accounts for") and ", up from " in share
+    assert [b.label for b in app.button if b.key.startswith("root_crumb_")][-1] == STORE  # one level up
+    comments = comment_table(app)
+    assert len(comments) > 20
+    named = comments["Comment"].str.contains("deliver|توصيل", case=False) | comments["Given at"].eq(
+        TOUCHPOINT
+    )
+    assert named.all()
+
+
+def test_theme_word_shows_every_comment_that_uses_it(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=STORE, metric="csat_top2")
+    app.selectbox(key="root_term_pick").set_value("cold").run()
+    app.button(key="root_go_term").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert param(app, "term") == "cold" and param(app, "store") == STORE
+    assert texts(app).count("“cold”") >= 2  # the crumb and the sentence
+    sentence = next(m.value for m in app.markdown if "use “cold”" in m.value)
+    comments = comment_table(app)
+    assert sentence.startswith(f"**{len(comments):,} of ")
+    assert len(comments) >= 5 and comments["Comment"].str.contains("cold", case=False).all()
+    assert set(comments["Store"]) == {STORE}
+    assert comments["Date"].is_monotonic_decreasing
+    app.button(key="root_crumb_2").click().run()  # Brand › region › ST007: back up to the store
+    assert param(app, "term") is None and param(app, "store") == STORE
+
+
+def test_buttons_drill_down_and_the_path_goes_back_up(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, metric="csat_top2")
+    app.selectbox(key="root_where_pick").set_value(f"{STORE} · {TOUCHPOINT}").run()
+    app.button(key="root_go_cell").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="filter_store").value == STORE  # the sidebar follows the drill-down
+    assert param(app, "store") == STORE and param(app, "touchpoint") == TOUCHPOINT
+    assert any(m.value == f"**{TOUCHPOINT}**" for m in app.markdown)
+    app.button(key="root_crumb_0").click().run()  # back to the brand
+    assert app.selectbox(key="filter_store").value == "All"
+    assert param(app, "store") is None and param(app, "touchpoint") is None
+    assert "Across the brand" in texts(app)
+
+
+def test_changing_the_sidebar_store_starts_again_at_that_store(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=STORE, touchpoint=TOUCHPOINT)
+    app.selectbox(key="filter_store").set_value("ST001").run()
+    assert param(app, "store") == "ST001" and param(app, "touchpoint") is None
+    assert "At store ST001," in texts(app)
+
+
+def test_recording_an_action_shows_it_in_step_seven(monkeypatch, brand_file, tmp_path):
+    copy = tmp_path / "cx.db"
+    shutil.copy(brand_file, copy)
+    app = open_page(monkeypatch, f"sqlite:///{copy}", store=STORE, metric="csat_top2")
+    assert any("No action is recorded" in i.value for i in app.info)
+    app.date_input(key="root_action_date").set_value(DEFAULT_INCIDENT.start)
+    app.text_input(key="root_action_text").input("New delivery partner")
+    app.button(key="FormSubmitter:root_action_form-Record action").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("Action recorded" in s.value for s in app.success)
+    effect = next(m.value for m in app.markdown if "New delivery partner" in m.value)
+    assert effect.startswith(f"- After “New delivery partner” ({DEFAULT_INCIDENT.start.isoformat()})")
+    assert "fell" in effect and "n " in effect and "p " in effect
+    actions = next(d.value for d in app.dataframe if "description" in d.value.columns)
+    assert list(actions["description"]) == ["New delivery partner"] and actions["delta"].iloc[0] < 0
+    app.run()  # a later run still shows it (the cached investigation does not hide new actions)
+    assert any("New delivery partner" in m.value for m in app.markdown)
+
+
+def test_empty_description_is_refused_with_a_sentence(monkeypatch, brand_file, tmp_path):
+    copy = tmp_path / "cx.db"
+    shutil.copy(brand_file, copy)
+    app = open_page(monkeypatch, f"sqlite:///{copy}")
+    app.button(key="FormSubmitter:root_action_form-Record action").click().run()
+    assert any("Describe the action" in e.value for e in app.error)
+
+
+@pytest.mark.parametrize(
+    ("page", "prepare", "label"),
+    [
+        ("pages/compare.py", lambda app: app.multiselect(key="compare_side").set_value(["ST001", STORE]).run(),
+         f"Investigate {STORE}"),
+        ("pages/summary.py", lambda app: app, "Why?"),
+    ],
+    ids=["compare", "summary"],
+)  # fmt: skip
+def test_links_from_other_pages_open_the_investigation(monkeypatch, brand_url, page, prepare, label):
+    """Follow a real link as the browser would: the URL changes, the sidebar widgets still hold the
+    values of the page the link was on."""
+    app = open_page(monkeypatch, brand_url, page)
+    prepare(app)
+    link = next(link.proto for link in app.get("page_link") if link.proto.label == label)
+    assert link.page == "root_cause"
+    for key in list(app.query_params):
+        del app.query_params[key]
+    for key, value in parse_qsl(link.query_string):
+        app.query_params[key] = value
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert step_headings(app) == STEPS
+    if page == "pages/compare.py":
+        assert app.selectbox(key="filter_store").value == STORE
+        assert f"At store {STORE}," in texts(app)
+    else:
+        assert app.radio(key="root_mode").value == "period"
+
+
+def test_store_link_without_other_filters_lands_on_the_store(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, "pages/summary.py")
+    for key in list(app.query_params):
+        del app.query_params[key]
+    app.query_params["store"] = STORE
+    app.switch_page(PAGE)
+    app.run()
+    assert app.selectbox(key="filter_store").value == STORE
+    assert f"At store {STORE}," in texts(app)
+
+
+def test_tiny_store_says_the_sample_is_too_small(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=TINY)
+    assert step_headings(app) == STEPS
+    assert any("sample is too small" in w.value for w in app.warning)
+    assert any("Too few answers to rank" in i.value for i in app.info)  # no ranking of noise
+    assert not [b for b in app.button if b.key.startswith("root_go_")]
+
+
+def test_unknown_store_in_the_url_falls_back_to_the_brand(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store="NOPE", touchpoint="Delivery")
+    assert app.selectbox(key="filter_store").value == "All"
+    assert param(app, "store") is None and param(app, "touchpoint") is None
+    assert "Across the brand" in texts(app)
+
+
+def test_period_mode_compares_the_sidebar_period(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, mode="period", period="last_90_days")
+    caption = " ".join(c.value for c in app.caption)
+    latest = dt.date(2026, 10, 31)
+    start = latest - dt.timedelta(days=89)
+    assert f"{start.isoformat()} to {latest.isoformat()} compared with the 90 days before" in caption
+
+
+def test_touchpoint_the_store_lacks_falls_back_to_the_store(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, store=STORE, touchpoint="Teleportation")
+    assert any("no answers at touchpoint Teleportation" in i.value for i in app.info)
+    assert param(app, "touchpoint") is None and f"At store {STORE}," in texts(app)
