@@ -157,8 +157,8 @@ def map_chart(points: pd.DataFrame, *, metric: str) -> alt.Chart:
 
 WINDOW_COLOURS = alt.Scale(domain=["before", "after"], range=["#999999", "#E69F00"])
 NODE_COLOURS = alt.Scale(
-    domain=["fell more than expected", "rose more than expected", "within noise", "too few answers",
-            "no sampling test"],
+    domain=["worse than expected", "better than expected", "within noise", "too few answers",
+            "not like-for-like"],
     range=["#D55E00", "#0072B2", "#A6CEE3", "#dddddd", "#999999"],
 )  # fmt: skip
 
@@ -172,11 +172,14 @@ def timeline_chart(
     n_title: str = "Answers (n)",
     grain: str = "week",
 ) -> alt.LayerChart:
-    """Weekly (or monthly) ``bucket, value, n`` as a line with points sized by n; the compared windows
+    """Weekly (or monthly) ``bucket, value, n`` as a line with points sized by n, and the 95 % interval
+    (``low, high``) as a band behind it when the series has one (sales do not); the compared windows
     (``window, start, end, dates``: ``end`` exclusive, ``dates`` the label) shaded behind it; recorded
     actions (``date, description``) as rules."""
     fmt = METRIC_FORMATS.get(metric, ".2f")
     title = METRIC_TITLES.get(metric, metric) + (f" per {grain}" if metric == "revenue" else "")
+    bounds = series.reindex(columns=["low", "high"])
+    interval = bool(bounds.notna().all(axis=1).any())  # sales: no sampling interval, no band
     shade = alt.Chart(windows).mark_rect(opacity=0.18).encode(
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y")),
         x2="end:T",
@@ -184,18 +187,26 @@ def timeline_chart(
         tooltip=[alt.Tooltip("window:N", title="Window"), alt.Tooltip("dates:N", title="Dates")],
     )  # fmt: skip
     base = alt.Chart(series).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y")))
-    line = base.mark_line(color="#0072B2", strokeWidth=1.5).encode(
-        y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False))
-    )
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(zero=False))
+    line = base.mark_line(color="#0072B2", strokeWidth=1.5).encode(y=y)
+    tooltip = [alt.Tooltip("bucket:T", title="Week of" if grain == "week" else "Month",
+                           format="%Y-%m-%d" if grain == "week" else "%B %Y"),
+               alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt)]  # fmt: skip
+    if interval:
+        tooltip += [alt.Tooltip("low:Q", title="95 % low", format=fmt),
+                    alt.Tooltip("high:Q", title="95 % high", format=fmt)]  # fmt: skip
     points = base.mark_circle(color="#0072B2", opacity=0.8).encode(
         y="value:Q",
-        size=alt.Size("n:Q", title=n_title, scale=alt.Scale(range=[8, 140])),
-        tooltip=[alt.Tooltip("bucket:T", title="Week of" if grain == "week" else "Month",
-                             format="%Y-%m-%d" if grain == "week" else "%B %Y"),
-                 alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
-                 alt.Tooltip("n:Q", title=n_title, format=",.0f")],
-    )  # fmt: skip
-    layers = [shade, line, points]
+        size=alt.Size("n:Q", title=n_title, scale=alt.Scale(range=[8, 140]), legend=alt.Legend(tickCount=4)),
+        tooltip=[*tooltip, alt.Tooltip("n:Q", title=n_title, format=",.0f")],
+    )
+    layers = [shade]
+    if interval:
+        band = base.mark_area(opacity=0.25, color="#56B4E9").encode(
+            y=alt.Y("low:Q", title=title, scale=alt.Scale(zero=False)), y2="high:Q"
+        )
+        layers.append(band)
+    layers += [line, points]
     if len(actions):
         layers.append(
             alt.Chart(actions)
@@ -219,16 +230,22 @@ def deviation_chart(nodes: pd.DataFrame, *, measure: str, metric: str) -> alt.La
     pick = alt.selection_point(name="node", fields=["label"], on="click", clear="dblclick")
     title = "Unexpected deviation z" if measure == "z" else "Contribution to the change"
     height = 60 + 28 * len(nodes)  # the axis below, and room for every label
+    measured = [alt.Tooltip("measured:N", title="Measured in")] if "measured" in nodes.columns else []
+    shares = []
+    if {"share_before", "share_after"} <= set(nodes.columns) and nodes["share_after"].notna().any():
+        shares = [alt.Tooltip("share_before:Q", title="Share of answers before (%)", format=".1f"),
+                  alt.Tooltip("share_after:Q", title="Share of answers after (%)", format=".1f")]  # fmt: skip
     bars = alt.Chart(nodes).mark_bar().encode(
         y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         x=alt.X(f"{measure}:Q", title=title),
         color=alt.Color("verdict:N", title="Verdict", scale=NODE_COLOURS),
         opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.4)),
-        tooltip=[alt.Tooltip("label:N", title="Where"), alt.Tooltip("delta:Q", title="Change", format=fmt),
+        tooltip=[alt.Tooltip("label:N", title="Where"), *measured, alt.Tooltip("delta:Q", title="Change", format=fmt),
                  alt.Tooltip("p_value:Q", title="p", format=".4f"), alt.Tooltip("z:Q", title="z", format="+.2f"),
                  alt.Tooltip("contribution:Q", title="Contribution", format="+,.2f"),
                  alt.Tooltip("n_before:Q", title="n before", format=",.0f"),
-                 alt.Tooltip("n_after:Q", title="n after", format=",.0f"), alt.Tooltip("verdict:N", title="Verdict")],
+                 alt.Tooltip("n_after:Q", title="n after", format=",.0f"), *shares,
+                 alt.Tooltip("verdict:N", title="Verdict")],
     ).add_params(pick)  # fmt: skip
     layers = [bars]
     if measure == "z":

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, literal, select, union_all
 
-from cx import detection, themes
+from cx import detection, stats, themes
 from cx.aggregates import sums
 from cx.changes import metric_changes
 from cx.metrics import nps_components
@@ -40,9 +40,10 @@ def explain_change(
     engine: Engine, *, metric: str, scope: Scope, period: Period | None = None, top: int = 10
 ) -> dict:
     """The seven answers for ``metric`` in ``scope``: ``what, when, where, sources, touchpoints, themes,
-    verbatims, reaction, actions`` (and the weekly ``timeline``). Without ``period`` the change that
-    :func:`find_change` finds is explained (after = from its start to the last day with data; without
-    one, the last 90 days); before = as long, just before."""
+    verbatims, reaction, actions`` (and the weekly ``timeline``). With ``period``, before is as long,
+    just before it. Without, the change that :func:`find_change` finds is explained: before = just
+    before its start, after = the latest days, both as long as the data allow (at most from the start
+    to the last day with data); with no change found, the last 90 days against the 90 before."""
     if metric not in EXPLAIN_METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(EXPLAIN_METRICS)}.")
     latest = latest_data_day(engine)
@@ -50,13 +51,21 @@ def explain_change(
         raise ValueError("The database holds no data yet; load files or run `python -m cx demo`.")
     series = weekly_series(engine, metric=metric, scope=scope)
     found = find_change(engine, metric=metric, scope=scope)
-    if period is None:
-        start = found["start"] if found else latest - dt.timedelta(days=89)
-        after = Period(start, latest)
-    else:
+    if period is not None:
         after = period
-    before = Period(after.start - dt.timedelta(days=after.days), after.start - dt.timedelta(days=1))
-    what = _what(engine, metric, scope, after, before)
+        before = Period(after.start - dt.timedelta(days=after.days), after.start - dt.timedelta(days=1))
+    elif found is None:
+        after = Period(latest - dt.timedelta(days=89), latest)
+        before = Period(after.start - dt.timedelta(days=90), after.start - dt.timedelta(days=1))
+    else:  # equally long windows: just before the change, and the latest days (as many as data allow)
+        start = found["start"]
+        days = max(1, min((latest - start).days + 1, (start - found["first"]).days))
+        after = Period(latest - dt.timedelta(days=days - 1), latest)
+        before = Period(start - dt.timedelta(days=days), start - dt.timedelta(days=1))
+    what = {
+        **_what(engine, metric, scope, after, before),
+        "changed": changed_parts(engine, metric=metric, scope=scope, after=after, before=before),
+    }
     touchpoints = _scored_nodes(
         engine, "nps" if metric == "revenue" else metric, scope, after, before, ("touchpoint",)
     )
@@ -143,21 +152,23 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     """The clearest change in the scope: a single shift searched in every candidate monthly series
     (a store: itself and each of its touchpoints; a region or the brand: itself, each store and each
     store x touchpoint cell), each taken relative to the brand's matching series (a cell to the brand's
-    same touchpoint) so brand-wide seasonality cannot pass for a local change.
+    same touchpoint) so brand-wide seasonality cannot pass for a local change. A scope narrowed to one
+    touchpoint is compared with that touchpoint brand-wide, and only its stores are searched below it.
 
     Each candidate is scanned with :func:`cx.detection.shift_scan` over all its evidence measurements
     at once, each month weighted by its sampling variance: the score of every source in
     :func:`evidence_metrics`, and for a touchpoint its share of the answers (see :func:`_share_rows`).
     The candidate with the largest |z| whose permutation p < 0.05 wins; the reported ``p_value`` is
     Bonferroni-adjusted for the number of candidates."""
-    brand_scope = Scope(visible_stores=scope.visible_stores)
+    # the brand's matching series: the same touchpoint (or stage) when the scope is narrowed to one
+    brand_scope = Scope(visible_stores=scope.visible_stores, touchpoint=scope.touchpoint, stage=scope.stage)
+    narrowed = scope.touchpoint is not None or scope.stage is not None
     key = "touchpoint" if scope.store is not None else "store"
     relative = metric == "revenue"  # no per-answer variance: weights only, dispersion estimated
-    frames = {
-        source: monthly_values(engine, metric=source, scope=brand_scope)
-        for source in evidence_metrics(metric)
-    }
+    frames = {m: monthly_values(engine, metric=m, scope=brand_scope) for m in evidence_metrics(metric)}
     months = sorted({b for frame in frames.values() for b in frame["bucket"]})
+    if not months:
+        return None
     candidates: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     def add(labels: list[tuple], residuals: np.ndarray, variances: np.ndarray) -> None:
@@ -181,7 +192,7 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
                 [("store", s) for (s,) in stores],
                 *_rate_rows(store_value, store_n, brand_value, brand_n, unit, relative),
             )
-        if source not in TOUCHPOINT_METRICS:
+        if source not in TOUCHPOINT_METRICS or narrowed:
             continue
         names, (ref_value, ref_n) = _grid(
             monthly_values(engine, metric=source, scope=brand_scope, by=("touchpoint",)),
@@ -228,6 +239,7 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
             series = pd.DataFrame({"bucket": np.asarray(months)[primary], "value": residuals[0][primary],
                                    "n": 1 / variances[0][primary]})  # fmt: skip
             return {"label": label, "index": int(primary[: scan.index].sum()), "series": series,
+                    "first": pd.Timestamp(months[0]).date(),
                     "start": pd.Timestamp(months[scan.index]).date(), "z": scan.z, "p_raw": scan.p_value,
                     "p_value": min(1.0, scan.p_value * len(scans))}  # fmt: skip
     return None
@@ -302,6 +314,67 @@ def _what(engine, metric, scope, after: Period, before: Period) -> dict:
     return {key: _num(row[key]) if row is not None else None for key in keys}
 
 
+def changed_parts(engine: Engine, *, metric: str, scope: Scope, after: Period, before: Period) -> list[dict]:
+    """The parts of the scope that changed significantly (stores of a brand or region, touchpoints of a
+    store): ``key, delta, p_value, q_value, signal``, where either the part's before/after test survives
+    Benjamini-Hochberg control across the parts (``q_value`` < 0.05) or its EWMA chart signals in the
+    after window (``signal``: the first month outside the limits, else ``None``).
+
+    The chart runs on the part's monthly values minus the brand's (the same touchpoint's for a
+    touchpoint), standardised by their sampling error around the part's own level before the change,
+    with limits widened for the number of parts watched at once (:func:`cx.detection.ewma_chart`).
+    Revenue has no sampling error: only parts whose test survives FDR are listed (none: sales carry
+    no test)."""
+    key = "touchpoint" if scope.store is not None else "store"
+    changes = metric_changes(engine, metric=metric, scope=scope, period=after, before=before, by=(key,))
+    changes = changes.dropna(subset=[key, "delta"]) if len(changes) else changes
+    if changes.empty:
+        return []
+    p_values = changes["p_value"].to_numpy(dtype=float)
+    q_values = np.full(len(changes), np.nan)
+    tested = np.isfinite(p_values)
+    if tested.any():
+        q_values[tested] = stats.fdr(p_values[tested]).adjusted
+    signals = _ewma_signals(engine, metric, scope, key, after, before) if metric != "revenue" else {}
+    changed = []
+    for row, q in zip(changes.itertuples(), q_values, strict=True):
+        signal = signals.get(getattr(row, key))
+        if (np.isfinite(q) and q < 0.05) or signal is not None:
+            changed.append({"key": getattr(row, key), "delta": _num(row.delta), "p_value": _num(row.p_value),
+                            "q_value": _num(q), "signal": signal, "n_before": _num(row.n_before),
+                            "n_after": _num(row.n_after)})  # fmt: skip
+    return sorted(changed, key=lambda part: (part["q_value"] is None, part["q_value"] or 0.0))
+
+
+def _ewma_signals(engine, metric: str, scope: Scope, key: str, after: Period, before: Period) -> dict:
+    """Part -> first month (ISO date) in ``after`` whose EWMA of standardised residuals signals."""
+    brand_scope = Scope(visible_stores=scope.visible_stores)
+    brand = monthly_values(engine, metric=metric, scope=brand_scope, by=(key,) if key == "touchpoint" else ())
+    unit = _pooled_variance(brand)
+    parts = monthly_values(engine, metric=metric, scope=scope, by=(key,))
+    first, last = pd.Timestamp(before.start.replace(day=1)), pd.Timestamp(after.end)
+    parts = parts.loc[(pd.to_datetime(parts["bucket"]) >= first) & (pd.to_datetime(parts["bucket"]) <= last)]
+    on = ["bucket", key] if key == "touchpoint" else ["bucket"]
+    merged = parts.merge(brand[[*on, "value", "n"]], on=on, suffixes=("", "_brand"))
+    merged = merged.assign(residual=merged["value"] - merged["value_brand"],
+                           variance=unit / merged["n"] + unit / merged["n_brand"])  # fmt: skip
+    signals = {}
+    watched = merged[key].nunique()
+    for name, group in merged.groupby(key):
+        group = group.sort_values("bucket")
+        month = pd.to_datetime(group["bucket"])
+        baseline = month < pd.Timestamp(after.start)
+        if baseline.sum() < 2 or (~baseline).sum() < 1:
+            continue
+        level = np.average(group.loc[baseline, "residual"], weights=1 / group.loc[baseline, "variance"])
+        x = (group["residual"] - level) / np.sqrt(group["variance"])
+        chart = detection.ewma_chart(x.to_numpy(dtype=float), series=max(watched, 1))
+        alarms = np.flatnonzero(chart.signal & (~baseline).to_numpy())
+        if alarms.size:
+            signals[name] = month.iloc[alarms[0]].date().isoformat()
+    return signals
+
+
 def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.date) -> dict:
     if found is None:
         return {
@@ -329,22 +402,34 @@ def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.da
 def _where(
     engine, metric, scope: Scope, after: Period, before: Period, top: int, touchpoints: pd.DataFrame
 ) -> list[dict]:
-    """Nodes ranked by unexpected deviation (see :func:`_scored_nodes` and :func:`_ranked`): for a
-    store its touchpoints (``touchpoints``, already scored); for a brand or region its stores and its
-    store x touchpoint cells."""
+    """Nodes ranked by unexpected deviation (see :func:`_scored_nodes` and :func:`_ranked`), each with
+    its ``level``: for a store its touchpoints (``touchpoints``, already scored); for a region its
+    stores and store x touchpoint cells; for the brand also its regions."""
     if scope.store is not None:
-        levels = [touchpoints.assign(store=scope.store)] if metric != "revenue" else []
+        levels = [touchpoints.assign(store=scope.store, level="touchpoint")] if metric != "revenue" else []
     else:
-        levels = [_scored_nodes(engine, metric, scope, after, before, ("store",)).assign(touchpoint=None)]
-        levels.append(_scored_nodes(engine, metric, scope, after, before, ("store", "touchpoint")))
+        levels = [
+            _scored_nodes(engine, metric, scope, after, before, ("store",)).assign(
+                touchpoint=None, level="store"
+            ),
+            _scored_nodes(engine, metric, scope, after, before, ("store", "touchpoint")).assign(
+                level="touchpoint"
+            ),
+        ]
+        if scope.region is None and metric != "revenue":  # regions are too few to judge revenue by peers
+            regions = _scored_nodes(engine, metric, scope, after, before, ("region",))
+            levels.append(regions.assign(store=None, touchpoint=None, level="region"))
     levels = [level for level in levels if len(level)]
     if not levels:
         return []
     nodes = _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before)).head(
         top
     )
+    region_of = store_directory(engine).set_index("store_id")["region"]
     return [
-        {"store_id": row.store, "touchpoint": row.touchpoint, "delta": _num(row.delta), "p_value": _num(row.p_value),
+        {"level": row.level, "region": getattr(row, "region", None) if row.level == "region" else region_of.get(row.store),
+         "store_id": row.store, "touchpoint": row.touchpoint, "before": _num(row.before), "after": _num(row.after),
+         "delta": _num(row.delta), "p_value": _num(row.p_value),
          "contribution": _num(row.contribution), "z": _num(row.z), "n_before": _num(row.n_before),
          "n_after": _num(row.n_after), "share_before": _num(getattr(row, "share_before", None)),
          "share_after": _num(getattr(row, "share_after", None)), "measured": row.measured}
@@ -376,9 +461,12 @@ def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> 
 
 def _ranked(nodes: pd.DataFrame, overall: dict) -> pd.DataFrame:
     """Nodes in order: when the scope's change is significant (p < 0.05), by how far each moved in
-    its direction beyond what was expected (``z`` times the change's sign); otherwise by |z|."""
+    its direction beyond what was expected (``z`` times the change's sign); otherwise by |z|. Without
+    any z (revenue has no sampling test) by contribution to the change, in its direction."""
+    measure = nodes["z"] if nodes["z"].notna().any() else nodes["contribution"]  # revenue: no sampling test
     significant = overall["p_value"] is not None and overall["p_value"] < 0.05 and overall["delta"]
-    score = nodes["z"] * np.sign(overall["delta"]) if significant else nodes["z"].abs()
+    significant = significant or (measure is nodes["contribution"] and overall["delta"])
+    score = measure * np.sign(overall["delta"]) if significant else measure.abs()
     return nodes.assign(rank=score).sort_values("rank", ascending=False, na_position="last")
 
 
@@ -432,8 +520,30 @@ def _nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.Data
     else:
         reference = overall if scope == brand_scope else _what(engine, metric, brand_scope, after, before)
         expected = pd.Series(reference["delta"], index=nodes.index)
-    nodes["z"] = (nodes["delta"] - expected) / _node_se(metric, overall, nodes)
+    if metric == "revenue":
+        nodes["z"] = _peer_z(nodes, overall).where(_like_for_like(nodes, after, before))
+    else:
+        nodes["z"] = (nodes["delta"] - expected) / _node_se(metric, overall, nodes)
     return nodes
+
+
+def _like_for_like(nodes: pd.DataFrame, after: Period, before: Period) -> pd.Series:
+    """Whether a store traded on at least 90 % of the days of both windows (``n`` counts its days with
+    sales): opening or closing stores are not judged on growth (the like-for-like rule of
+    :mod:`cx.sales`)."""
+    return (nodes["n_before"] >= 0.9 * before.days) & (nodes["n_after"] >= 0.9 * after.days)
+
+
+def _peer_z(nodes: pd.DataFrame, overall: dict) -> pd.Series:
+    """Revenue has no sampling error, so a node's growth is judged against its peers': z = (growth −
+    the scope's growth) / (1.4826 MAD of the nodes' growth), a robust spread (Rousseeuw & Croux 1993)
+    that one extreme store cannot inflate. Needs at least 5 nodes."""
+    growth = 100 * nodes["delta"] / nodes["before"].where(nodes["before"] > 0)
+    scope_growth = 100 * overall["delta"] / overall["before"] if overall["before"] else np.nan
+    spread = 1.4826 * (growth - growth.median()).abs().median()
+    if growth.notna().sum() < 5 or not spread > 0:
+        return pd.Series(np.nan, index=nodes.index)
+    return (growth - scope_growth) / spread
 
 
 def _share_z(nodes: pd.DataFrame, totals: pd.DataFrame, expected: pd.Series) -> pd.Series:

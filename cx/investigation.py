@@ -20,14 +20,15 @@ from sqlalchemy import Engine, select
 
 from cx import stats, themes
 from cx.aggregates import sums
-from cx.explain import feedback_texts
+from cx.explain import FEEDBACK_METRICS, TOUCHPOINT_METRICS, evidence_metrics, feedback_texts
 from cx.models import Brand, District, NpsResponse, Region, Store, SurveyResponse, Touchpoint
 from cx.periods import Period
 from cx.rollups import NPS_COUNTS
 from cx.scope import Scope, scope_conditions
+from cx.summary import metric_trend
 
 MIN_ANSWERS = 30  # per window: below this a change must be huge (NPS: ~40 points) to tell from noise
-Z_NOTABLE = 1.959964  # |z| above this: more than sampling noise and the scope-wide change explain
+Z_NOTABLE = 1.959964  # |z| above this: more than sampling noise and the expected change explain
 ALPHA = 0.05
 DRILL_KEYS = ("region", "store", "touchpoint", "term")
 PER_TOUCHPOINT = ("nps", "csat_top2")  # the metrics answers carry a touchpoint for
@@ -50,6 +51,8 @@ MEASURES = {
     "revenue": Measure("Revenue", "{}", "{:.1f} %"),
 }
 SOURCE_NAMES = {"nps": "NPS", "csat_top2": "CSAT top-2-box", "rating": "Review rating", "revenue": "Sales"}
+EVIDENCE_NAMES = {"nps": "NPS", "csat_top2": "top-2-box", "rating": "review rating"}
+TIMELINE_COLUMNS = ["bucket", "value", "low", "high", "n"]
 
 
 # --- numbers as words ----------------------------------------------------------------------------
@@ -154,24 +157,43 @@ def when_sentence(when: dict) -> str:
     )
 
 
-def readable_timeline(series: pd.DataFrame, metric: str, *, min_weekly: int = 20) -> tuple[pd.DataFrame, str]:
-    """The weekly series, or its months when a typical week has fewer than ``min_weekly`` answers (a
-    small store's weekly scores are mostly noise). Returns the series and its grain, ``week`` or
-    ``month``.
+def readable_timeline(
+    engine: Engine, *, metric: str, scope: Scope, weekly: pd.DataFrame, min_weekly: int = 20
+) -> tuple[pd.DataFrame, str]:
+    """The scope's series at a grain a person can read, with each value's 95 % interval:
+    ``bucket, value, low, high, n`` and the grain, ``week`` or ``month``.
 
-    A week counts in the month its Thursday falls in (as ISO 8601 gives weeks to years), so a week
-    straddling two months goes where most of its days are. The monthly value is the n-weighted mean of the weekly
-    values, which is exactly the month's NPS, top-2-box share or mean rating (each is a mean over
-    answers); revenue is summed.
+    ``weekly`` is the weekly series of :func:`cx.explain.explain_change` (``timeline``: ``bucket,
+    value, n``). When a typical week has fewer than ``min_weekly`` answers (a small store's weekly
+    scores are mostly noise) the calendar months are shown instead. Values and intervals come from
+    :func:`cx.summary.metric_trend` at that grain: NPS with the adjusted-Wald interval, top-2-box with
+    Wilson's, review rating with the t interval of a mean. Revenue is counted in full, not sampled: it
+    stays weekly and ``low`` and ``high`` are ``nan``.
     """
-    if metric == "revenue" or series.empty or series["n"].median() >= min_weekly:
-        return series, "week"
-    thursday = pd.to_datetime(series["bucket"]) + pd.Timedelta(days=3)
-    frame = series.assign(bucket=thursday.dt.to_period("M").dt.to_timestamp(),
-                          weighted=series["value"] * series["n"])  # fmt: skip
-    months = frame.groupby("bucket", as_index=False)[["weighted", "n"]].sum()
-    months["value"] = months["weighted"] / months["n"]
-    return months[["bucket", "value", "n"]], "month"
+    if metric == "revenue" or weekly.empty:
+        return weekly.assign(low=np.nan, high=np.nan)[TIMELINE_COLUMNS], "week"
+    grain = "week" if weekly["n"].median() >= min_weekly else "month"
+    weeks = pd.to_datetime(weekly["bucket"])
+    span = Period(weeks.min().date(), weeks.max().date() + dt.timedelta(days=6))
+    trend = metric_trend(engine, metric=metric, scope=scope, period=span, grain=grain)
+    trend = trend.dropna(subset=["value"])
+    trend = trend.loc[trend["n"] > 0].assign(bucket=lambda frame: pd.to_datetime(frame["bucket"]))
+    return trend[TIMELINE_COLUMNS].reset_index(drop=True), grain
+
+
+def timeline_caption(metric: str, grain: str) -> str:
+    """What the step-1 chart shows: the grain, the interval band (none for sales), n, the shading."""
+    if metric == "revenue":
+        return (
+            "Weekly revenue; point size shows the number of sales days. No interval band: sales are counted "
+            "in full, not sampled, so they carry no sampling error. Shaded: the two windows compared. Dashed "
+            "lines: recorded actions (step 7). Hover for the value and the number of days."
+        )
+    values = "Weekly values" if grain == "week" else "Monthly values (a typical week has too few answers)"
+    return (
+        f"{values} with their 95 % interval (band); point size shows n. Shaded: the two windows compared. "
+        "Dashed lines: recorded actions (step 7). Hover for the value, its interval and n."
+    )
 
 
 def node_label(store_id: str | None, touchpoint: str | None) -> str:
@@ -180,13 +202,15 @@ def node_label(store_id: str | None, touchpoint: str | None) -> str:
 
 
 def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -> pd.DataFrame:
-    """Ranked nodes (``where`` or ``touchpoints`` rows) as a frame with a ``label``, the metric each
-    change is ``measured`` in (``metric`` unless a row says otherwise: reviews and sales carry no
-    touchpoint) and a ``verdict``: ``fell more than expected`` or ``rose more than expected`` (|z| above
-    1.96), ``within noise``, ``too few answers`` (no z: under 10 answers in a window) or, for sales,
-    ``no sampling test``."""
-    columns = ["label", "store_id", "touchpoint", "measured", "delta", "p_value", "contribution", "z",
-               "n_before", "n_after"]  # fmt: skip
+    """Ranked nodes (``where`` or ``touchpoints`` rows, in the engine's order) as a frame with a
+    ``label``, the metric each change is ``measured`` in (``metric`` unless a row says otherwise:
+    reviews and sales carry no touchpoint), the node's share of its group's answers in each window
+    (``share_before``, ``share_after``, in %; only nodes with a touchpoint) and a ``verdict``: ``worse
+    than expected`` or ``better than expected`` (|z| above 1.96; z combines scores and shares of
+    answers, so a rising share reads as worse), ``within noise``, ``too few answers`` (no z: under 10
+    answers in a window) or, for sales, ``no sampling test``."""
+    columns = ["label", "region", "store_id", "touchpoint", "measured", "before", "delta", "p_value", "contribution",
+               "z", "n_before", "n_after", "share_before", "share_after"]  # fmt: skip
     if not nodes:
         return pd.DataFrame(columns=[*columns, "verdict"])
     frame = pd.DataFrame(nodes)
@@ -195,13 +219,23 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
             frame[column] = None
     frame["measured"] = frame["measured"].where(frame["measured"].isin(list(MEASURES)), metric)
     frame["label"] = [
-        node_label(None, touchpoint) if by_touchpoint else node_label(store, touchpoint)
-        for store, touchpoint in zip(frame["store_id"], frame["touchpoint"], strict=True)
+        node_label(None, touchpoint) if by_touchpoint else node_label(store, touchpoint) or node_label(region, None)
+        for store, touchpoint, region in zip(frame["store_id"], frame["touchpoint"], frame["region"], strict=True)
+    ]  # fmt: skip
+    numbers = [
+        "before",
+        "delta",
+        "p_value",
+        "contribution",
+        "z",
+        "n_before",
+        "n_after",
+        "share_before",
+        "share_after",
     ]
-    numbers = ["delta", "p_value", "contribution", "z", "n_before", "n_after"]
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
-    untested = np.where(frame["measured"] == "revenue", "no sampling test", "too few answers")
-    moved = np.where(frame["z"] < 0, "fell more than expected", "rose more than expected")
+    untested = np.where(frame["measured"] == "revenue", "not like-for-like", "too few answers")
+    moved = np.where(frame["z"] < 0, "worse than expected", "better than expected")
     frame["verdict"] = np.where(
         frame["z"].isna(), untested, np.where(frame["z"].abs() > Z_NOTABLE, moved, "within noise")
     )
@@ -212,30 +246,236 @@ def _change(measured: str, delta: float) -> str:
     return f"{abs(delta):,.0f}" if measured == "revenue" else MEASURES[measured].change.format(abs(delta))
 
 
+def expected_change(store_id: str | None, touchpoint: str | None, *, whole_brand: bool = False) -> str:
+    """What a node's change is measured against (as :func:`cx.explain.explain_change` does): the same
+    touchpoint's change across the brand for a node with a touchpoint, no change for the brand's own
+    touchpoints (``whole_brand``), and the brand's change for a store."""
+    if isinstance(touchpoint, str) and touchpoint:
+        if whole_brand and not (isinstance(store_id, str) and store_id):
+            return "no change"
+        return "the same touchpoint's change across the brand"
+    return "the brand's change"
+
+
+@dataclass(frozen=True)
+class Standout:
+    """The first node with a z in the engine's order, in words."""
+
+    label: str
+    z: float
+    moved: str  # "fell 26.2 points", "fell 26.2 points in NPS"
+    counts: str  # "n 87 → 186, p = 0.008"
+    against: str  # "what sampling noise and the same touchpoint's change across the brand"
+    explain: str  # "explain", or "explains" after "what sampling noise alone"
+    opposite: str  # "; ST006 · Returns moved the other way beyond expectation (z = +2.6)", or ""
+    note: str  # " Reviews and sales carry no touchpoint, so ...", or ""
+
+
+def _standout(metric: str, nodes: pd.DataFrame, *, whole_brand: bool) -> Standout:
+    ranked = nodes.dropna(subset=["z"])
+    top = ranked.iloc[0]
+    measured = top["measured"] if top["measured"] in MEASURES else metric
+    unit, note = "", ""
+    if measured != metric:
+        unit = f" in {MEASURES[measured].name}"
+        note = f" Reviews and sales carry no touchpoint, so touchpoints are measured in {MEASURES[measured].name}."
+    expected = expected_change(top["store_id"], top["touchpoint"], whole_brand=whole_brand)
+    alone = expected == "no change"
+    other = ranked.loc[(ranked["z"].abs() > Z_NOTABLE) & (np.sign(ranked["z"]) != np.sign(top["z"]))]
+    opposite = ""
+    if len(other) and abs(top["z"]) <= Z_NOTABLE:
+        opposite = f"; {other.iloc[0]['label']} moved the other way beyond expectation (z = {other.iloc[0]['z']:+.1f})"
+    return Standout(
+        label=top["label"],
+        z=float(top["z"]),
+        moved=f"{_moved(top['delta'])} {_change(measured, top['delta'])}{unit}",
+        counts=f"n {_n(top['n_before'])} → {_n(top['n_after'])}, {format_p(top['p_value'])}",
+        against="what sampling noise alone" if alone else f"what sampling noise and {expected}",
+        explain="explains" if alone else "explain",
+        opposite=opposite,
+        note=note,
+    )
+
+
 def where_sentence(metric: str, nodes: pd.DataFrame, *, scope_name: str) -> str:
-    """The node that stands out most, or that none does."""
+    """The node that stands out most (the first in the engine's order), or that none does. Without any
+    z (sales) the node that contributes most to the change."""
     if nodes.empty:
         return f"There is nothing below {scope_name} to rank for this metric."
-    ranked = nodes.dropna(subset=["z"])
-    if ranked.empty:
-        top = nodes.iloc[0]
+    if nodes["z"].isna().all():
+        top = nodes.loc[nodes["contribution"].abs().fillna(-1).idxmax()]
         return (
             f"{top['label']} contributes most to the change ({_signed(metric, top['contribution'])}); sales carry no "
             "sampling test, so nothing is ranked by how unexpected it is."
         )
-    top = ranked.iloc[0]
-    size = (
-        MEASURES[metric].change.format(abs(top["delta"])) if metric != "revenue" else f"{top['delta']:,.0f}"
-    )
-    facts = f"{_moved(top['delta'])} {size} (n {_n(top['n_before'])} → {_n(top['n_after'])}, {format_p(top['p_value'])})"
-    if abs(top["z"]) <= Z_NOTABLE:
+    if metric == "revenue":
+        return _sales_standout(nodes, scope_name=scope_name)
+    top = _standout(metric, nodes, whole_brand=False)
+    if abs(top.z) <= Z_NOTABLE:
         return (
-            f"Nothing stands out: the most unexpected change, {top['label']} ({facts}, z = {top['z']:+.1f}), is "
-            f"within what sampling noise and the change of {scope_name} explain."
+            f"Nothing stands out: the most unexpected change, {top.label} ({top.moved}, {top.counts}, "
+            f"z = {top.z:+.1f}), is within {top.against} {top.explain}{top.opposite}.{top.note}"
         )
     return (
-        f"{top['label']} stands out: it {facts}, z = {top['z']:+.1f} against what sampling noise and the "
-        f"change of {scope_name} would give."
+        f"{top.label} stands out: it {top.moved} ({top.counts}), z = {top.z:+.1f} against {top.against} "
+        f"would give.{top.note}"
+    )
+
+
+def _sales_standout(nodes: pd.DataFrame, *, scope_name: str) -> str:
+    """The store whose sales growth is furthest from its peers' (z against the robust spread)."""
+    top = nodes.dropna(subset=["z"]).iloc[0]
+    growth = 100 * top["delta"] / top["before"] if top["before"] else float("nan")
+    moved = (
+        f"{'fell' if top['delta'] < 0 else 'rose'} {abs(growth):.1f} % ({_signed('revenue', top['delta'])})"
+    )
+    if abs(top["z"]) <= Z_NOTABLE:
+        return (
+            f"No store's sales growth stands out from its peers': the furthest, {top['label']}, {moved}, "
+            f"z = {top['z']:+.1f}."
+        )
+    return (
+        f"{top['label']} stands out: its sales {moved}, z = {top['z']:+.1f} against the growth of {scope_name} "
+        "and the spread of the stores' growth."
+    )
+
+
+def whole_brand(scope: Scope) -> bool:
+    """True when ``scope`` is the brand itself (every store the user may see, no other filter): its
+    touchpoints are then measured against no change and its own monthly series is searched as it is."""
+    return scope == Scope(visible_stores=scope.visible_stores)
+
+
+def display_order(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Nodes in the engine's order; without any z (sales) by the size of their contribution instead."""
+    if nodes.empty or nodes["z"].notna().any():
+        return nodes
+    size = nodes["contribution"].abs().fillna(-1)
+    return nodes.loc[size.sort_values(ascending=False, kind="mergesort").index].reset_index(drop=True)
+
+
+def ranking_note(metric: str, change: dict | None, *, scope_name: str, parts: str) -> str:
+    """How :func:`cx.explain.explain_change` orders ``parts``: when the scope's change is significant
+    (p < 0.05), by how far each moved in that direction beyond what was expected (z times the sign of
+    the change); otherwise by |z|."""
+    change = change or {}
+    delta, p = change.get("delta"), change.get("p_value")
+    name = MEASURES[metric].name if metric in ("nps", "csat_top2") else MEASURES[metric].name.lower()
+    subject = f"{name} of {scope_name}"
+    if _is_number(p) and p < ALPHA and _is_number(delta) and delta != 0:
+        return (
+            f"Order: {subject} {_moved(delta)} significantly ({format_p(p)}), so {parts} are ordered by how far "
+            f"they moved {'down' if delta < 0 else 'up'} beyond what was expected (z × the sign of that change); "
+            "any that moved the other way come last."
+        )
+    size = f"is not significant ({format_p(p)})" if _is_number(p) else "has no test"
+    return f"Order: the change in {subject} {size}, so {parts} are ordered by |z|, whichever way they moved."
+
+
+def evidence_text(metric: str, *, touchpoint: bool) -> str:
+    """The feedback sources whose z values :func:`cx.explain.explain_change` combines for a node, e.g.
+    ``NPS, top-2-box and review rating`` for a store, ``NPS and top-2-box`` for a node with a
+    touchpoint (reviews carry none)."""
+    sources = evidence_metrics(metric if metric in FEEDBACK_METRICS else "nps")
+    if touchpoint:
+        sources = tuple(m for m in sources if m in TOUCHPOINT_METRICS)
+    return _join([EVIDENCE_NAMES[m] for m in sources])
+
+
+SHARE_EVIDENCE = "a rising share counts as worse: unhappy customers speak up more"
+
+
+def where_caption(metric: str, change: dict | None, *, scope_name: str, store: bool) -> str:
+    """How step 3 ranks: what each node's z measures against, which sources it combines, the order."""
+    if metric == "revenue":
+        return (
+            "Sales carry no sampling error, so each store's growth is judged against its peers: z = (its growth "
+            f"− the growth of {scope_name}) / the robust spread of the stores' growth (1.4826 × MAD). Stores "
+            "that did not trade on 90 % of the days of both windows (openings, closures) get no z; the order "
+            "then follows the contribution to the change (Kitagawa decomposition). Click a bar to pick it."
+        )
+    touchpoints = evidence_text(metric, touchpoint=True)
+    if store:
+        method = (
+            "z = (the touchpoint's change − the same touchpoint's change across the brand) / its standard error "
+            f"(the sampling noise of its n answers), combined over {touchpoints} and over each one's share of "
+            f"the store's answers as Σz / √k ({SHARE_EVIDENCE})."
+        )
+        parts = "touchpoints"
+    else:
+        method = (
+            "z = (change of the node − expected change) / its standard error (the sampling noise of its n "
+            "answers). Expected: the brand's change for a region or a store; the same touchpoint's change "
+            f"across the brand for a store × touchpoint cell. A region's or store's z combines "
+            f"{evidence_text(metric, touchpoint=False)}; a "
+            f"cell's combines {touchpoints} and each one's share of the store's answers ({SHARE_EVIDENCE}); "
+            "both as Σz / √k."
+        )
+        parts = "nodes"
+    order = ranking_note(metric, change, scope_name=scope_name, parts=parts)
+    return (
+        f"{method} {order} Beyond the dashed lines (|z| > 1.96): worse or better than expected. Click a bar to "
+        "pick it."
+    )
+
+
+def touchpoints_caption(measured: str, change: dict | None, *, scope_name: str, brand: bool) -> str:
+    """How step 5 ranks the scope's touchpoints (measured in NPS or top-2-box)."""
+    versus = (
+        "z = the touchpoint's change / its standard error (the brand's own touchpoints are measured against no "
+        "change)"
+        if brand
+        else "z = (the touchpoint's change − the same touchpoint's change across the brand) / its standard error"
+    )
+    order = ranking_note(measured, change, scope_name=scope_name, parts="touchpoints")
+    return (
+        f"{versus}, combined over {evidence_text(measured, touchpoint=True)} and over each one's share of the "
+        f"answers of {scope_name} as Σz / √k ({SHARE_EVIDENCE}). {order} Hover for the change, p, n and share "
+        "of answers."
+    )
+
+
+SEARCHED = {  # level -> the series find_change searches; {cells}: the touchpoint series it adds for feedback
+    "store": "the store's own monthly series{cells}, each relative to",
+    "region": "the monthly series of the scope and of each of its stores{cells}, each relative to",
+    "brand": "the brand's own monthly series as it is, and those of each store{cells} relative to",
+}
+SEARCHED_CELLS = {"store": " and those of each of its touchpoints", "region": " and each store × touchpoint cell",
+                  "brand": " and each store × touchpoint cell"}  # fmt: skip
+
+
+def search_note(metric: str, *, scope: Scope, series: str | None) -> str:
+    """What step 2 searched (:func:`cx.explain.find_change`) for ``scope``: one touchpoint of a store, a
+    store (its touchpoints), the whole brand (whose own series is read as it is) or another part of it,
+    such as a region (its stores and store x touchpoint cells); ``series`` is where the change is
+    clearest."""
+    sales = metric == "revenue"  # sales carry no touchpoint: no touchpoint series
+    shares = f"its share of the answers; {SHARE_EVIDENCE}"
+    if scope.store and scope.touchpoint and not sales:
+        searched = (
+            "this touchpoint's own monthly series at the store, relative both to the brand's series and to the "
+            "same touchpoint's across the brand so that brand-wide seasonality cancels. It is read in "
+            f"{evidence_text(metric, touchpoint=True)} together (and in {shares})"
+        )
+    else:
+        level = "store" if scope.store else "brand" if whole_brand(scope) else "region"
+        searched = SEARCHED[level].format(cells="" if sales else SEARCHED_CELLS[level])
+        matching = "the brand's matching series" + (
+            "" if sales else " (for a touchpoint, the same touchpoint's)"
+        )
+        searched += f" {matching} so that brand-wide seasonality cancels."
+        if sales:
+            searched += " Revenue per day is read on its own (sales carry no sampling variance)"
+        else:
+            searched += (
+                f" Each series is read in {evidence_text(metric, touchpoint=False)} together (a touchpoint in "
+                f"{evidence_text(metric, touchpoint=True)} and {shares})"
+            )
+    weights = "" if sales else ", each month weighted by 1 / its sampling variance"
+    return (
+        f"Searched: {searched}{weights}. The single shift with the largest z whose permutation p ≤ 0.05 wins: "
+        f"clearest in {series or 'the whole scope'}. p (adjusted) is that p × the number of series searched "
+        "(Bonferroni)."
     )
 
 
@@ -312,24 +552,19 @@ def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def touchpoints_sentence(metric: str, touchpoints: pd.DataFrame) -> str:
-    """The touchpoint that moved most unexpectedly (in NPS when ``metric`` is not per touchpoint)."""
-    ranked = touchpoints.dropna(subset=["z"])
-    if ranked.empty:
+def touchpoints_sentence(metric: str, touchpoints: pd.DataFrame, *, whole_brand: bool = False) -> str:
+    """The touchpoint that moved most unexpectedly (in NPS when ``metric`` is not per touchpoint);
+    ``whole_brand``: the brand's own touchpoints, measured against no change."""
+    if touchpoints.dropna(subset=["z"]).empty:
         return "No touchpoint has enough answers in both windows to compare."
-    top = ranked.iloc[0]
-    note = (
-        ""
-        if top["measured"] == metric
-        else f" (in {MEASURES[top['measured']].name}: reviews and sales carry no touchpoint)"
-    )
-    facts = (
-        f"{_moved(top['delta'])} {_change(top['measured'], top['delta'])} (n {_n(top['n_before'])} → "
-        f"{_n(top['n_after'])}, {format_p(top['p_value'])}, z = {top['z']:+.1f})"
-    )
-    if abs(top["z"]) <= Z_NOTABLE:
-        return f"No touchpoint stands out{note}: the most unexpected, {top['label']}, {facts}."
-    return f"{top['label']} moved most unexpectedly{note}: it {facts}."
+    top = _standout(metric, touchpoints, whole_brand=whole_brand)
+    facts = f"{top.moved} ({top.counts}, z = {top.z:+.1f})"
+    if abs(top.z) <= Z_NOTABLE:
+        return (
+            f"No touchpoint stands out: the most unexpected, {top.label}, {facts}, within {top.against} "
+            f"{top.explain}{top.opposite}.{top.note}"
+        )
+    return f"{top.label} moved most unexpectedly: it {facts} against {top.against} would give.{top.note}"
 
 
 def themes_sentence(terms: list[dict]) -> str:

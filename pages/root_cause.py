@@ -126,9 +126,11 @@ else:
     place, where_text = "the whole brand", "Across the brand"
 if scope.format:
     place += f" ({scope.format} stores)"
+scope_name = result["scope"] if result["scope"] != "whole brand" else "the whole brand"
+brand_level = investigation.whole_brand(scope)
 st.caption(f"Investigating {metric_title(view_metric)} for {place}"
            + (f", touchpoint {touchpoint}" if touchpoint else "")
-           + f": {after.label()} compared with the {before.days} days before ({before.label()}).")  # fmt: skip
+           + f": {after.label()} ({after.days} days) compared with {before.label()} ({before.days} days).")  # fmt: skip
 if touchpoint and view_metric != metric:
     st.info(f"Reviews and sales carry no touchpoint, so {touchpoint} is measured in NPS.")
 if no_change:
@@ -156,13 +158,30 @@ with st.container(border=True):
                                "end": pd.to_datetime([before.end, after.end]) + pd.Timedelta(days=1),
                                "dates": [before.label(), after.label()]})  # fmt: skip
         marks = pd.DataFrame(effects, columns=["date", "description"])
-        series, grain = investigation.readable_timeline(timeline, view_metric)
+        series, grain = common.cached(investigation.readable_timeline, metric=view_metric, scope=view_scope,
+                                      weekly=timeline)  # fmt: skip
         chart = charts.timeline_chart(series, metric=view_metric, windows=shaded, actions=marks, grain=grain,
                                       n_title="Sales days" if view_metric == "revenue" else "Answers (n)")  # fmt: skip
         st.altair_chart(chart, width="stretch", key="root_timeline")
-        values = "Weekly values" if grain == "week" else "Monthly values (a typical week has too few answers)"
-        st.caption(f"{values}; point size shows n. Shaded: the two windows compared. Dashed lines: recorded "
-                   "actions (step 7). Hover for values and n.")  # fmt: skip
+        st.caption(investigation.timeline_caption(view_metric, grain))
+    changed = pd.DataFrame(view["what"].get("changed") or [])
+    parts = "touchpoints" if scope.store else "stores"
+    if changed.empty:
+        st.caption(f"No single one of its {parts} changed significantly (Benjamini-Hochberg q < 0.05 across "
+                   f"the {parts}, or an EWMA chart signal with limits set for their number).")  # fmt: skip
+    else:
+        st.markdown(f"**{len(changed)} of its {parts} changed significantly** on their own:")
+        st.dataframe(changed[["key", "delta", "p_value", "q_value", "signal", "n_before", "n_after"]], hide_index=True,
+                     column_config={
+                         "key": parts.capitalize()[:-1], "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
+                         "p_value": st.column_config.NumberColumn("p", format="%.4f"),
+                         "q_value": st.column_config.NumberColumn("q (FDR)", format="%.4f"),
+                         "signal": st.column_config.TextColumn("EWMA signal from", help="First month outside the chart's limits"),
+                         "n_before": st.column_config.NumberColumn("n before", format="%d"),
+                         "n_after": st.column_config.NumberColumn("n after", format="%d")})  # fmt: skip
+        st.caption("Listed when the before/after test survives Benjamini-Hochberg control across the "
+                   f"{parts} (q < 0.05) or the monthly EWMA chart, relative to the brand and with limits "
+                   f"widened for the number of {parts}, signals after the change.")  # fmt: skip
 
 # --- 2. When and for how long ----------------------------------------------------------------------
 with st.container(border=True):
@@ -175,14 +194,15 @@ with st.container(border=True):
         b.metric("Ended", "still going on" if when["ongoing"] else str(when["end"]))
         c.metric("Duration", f"{when['duration_days']} days")
         d.metric("p (adjusted)", investigation.format_p(when["p_value"]).removeprefix("p = ").removeprefix("p "),
-                 help="Permutation test of the split, Bonferroni-adjusted for the number of series searched.")  # fmt: skip
-        st.caption(f"Searched: the scope's monthly series and those below it; clearest in {when['series']}.")
+                 help="Permutation test of the shift (the months shuffled), Bonferroni-adjusted for the number "
+                      "of candidate series searched.")  # fmt: skip
+        st.caption(investigation.search_note(view_metric, scope=view_scope, series=when["series"]))
 
 # --- 3. Where --------------------------------------------------------------------------------------
 with st.container(border=True):
     st.subheader(STEPS[2])
     nodes = investigation.node_frame(result["where"], metric=metric, by_touchpoint=scope.store is not None)
-    scope_name = result["scope"] if result["scope"] != "whole brand" else "the whole brand"
+    nodes = investigation.display_order(nodes)
     if small:
         st.info("Too few answers to rank anything below this level (see step 1).")
     elif nodes.empty:
@@ -195,22 +215,22 @@ with st.container(border=True):
         measure = "z" if nodes["z"].notna().any() else "contribution"
         event = st.altair_chart(charts.deviation_chart(nodes, measure=measure, metric=metric), width="stretch",
                                 on_select="rerun", key="root_where_chart")  # fmt: skip
-        st.caption(
-            f"Ranked by how unexpected each change is, given sampling noise and the change of {scope_name}: "
-            "z = (change of the node − expected change) / its standard error, where the expected change is the "
-            "scope's (for a store × touchpoint cell: the same touchpoint's across the scope). A store that merely "
-            "moved with the brand, or a small one whose score swings by chance, ranks low. Dashed lines: "
-            "z = ±1.96. Click a bar to pick it."
-        )
-        with st.expander("Table: change, p, contribution and n of each node"):
-            st.dataframe(nodes.drop(columns=["store_id", "touchpoint"]), hide_index=True, column_config={
-                "label": "Where", "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
+        st.caption(investigation.where_caption(metric, result["what"], scope_name=scope_name,
+                                               store=scope.store is not None))  # fmt: skip
+        with st.expander("Table: change, p, contribution, z and n of each node"):
+            st.dataframe(nodes.drop(columns=["region", "store_id", "touchpoint"]), hide_index=True, column_config={
+                "label": "Where", "measured": "Measured in",
+                "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
                 "p_value": st.column_config.NumberColumn("p", format="%.4f"),
                 "contribution": st.column_config.NumberColumn("Contribution", format="%+.2f",
                                                               help="Share of the scope's change (Kitagawa decomposition)"),
                 "z": st.column_config.NumberColumn("z", format="%+.2f"),
                 "n_before": st.column_config.NumberColumn("n before", format="%d"),
-                "n_after": st.column_config.NumberColumn("n after", format="%d"), "verdict": "Verdict",
+                "n_after": st.column_config.NumberColumn("n after", format="%d"),
+                "share_before": st.column_config.NumberColumn("Share before (%)", format="%.1f",
+                                                              help="The touchpoint's share of its group's answers"),
+                "share_after": st.column_config.NumberColumn("Share after (%)", format="%.1f"),
+                "verdict": "Verdict",
             })  # fmt: skip
         common.download_button(nodes, label="Download the ranking", file_name=f"where_{metric}.csv",
                                key="root_where_csv")  # fmt: skip
@@ -224,15 +244,16 @@ with st.container(border=True):
         node = nodes.loc[nodes["label"] == picked].iloc[0]
         with st.container(horizontal=True):
             if scope.store is None:
-                node_store = node["store_id"]
+                node_store = node["store_id"] if isinstance(node["store_id"], str) else None
                 node_touchpoint = node["touchpoint"] if isinstance(node["touchpoint"], str) else None
-                if scope.region is None and node_store in directory.index:
-                    region = directory.loc[node_store, "region"]
+                region = directory["region"].get(node_store) if node_store else node["region"]
+                if scope.region is None and isinstance(region, str):
                     drill_button(f"Investigate region {region}", "root_go_region", region=region, store=None,
                                  touchpoint=None, term=None)  # fmt: skip
-                drill_button(f"Investigate store {node_store}", "root_go_store", store=node_store, touchpoint=None,
-                             term=None)  # fmt: skip
-                if node_touchpoint:
+                if node_store:
+                    drill_button(f"Investigate store {node_store}", "root_go_store", store=node_store,
+                                 touchpoint=None, term=None)  # fmt: skip
+                if node_store and node_touchpoint:
                     drill_button(f"Investigate {node_store} › {node_touchpoint}", "root_go_cell", store=node_store,
                                  touchpoint=node_touchpoint, term=None)  # fmt: skip
             elif picked != touchpoint:
@@ -267,11 +288,11 @@ with st.container(border=True):
     elif touchpoints.empty:
         st.info("No answers carry a touchpoint in both windows.")
     else:
-        st.markdown(investigation.touchpoints_sentence(metric, touchpoints))
+        st.markdown(investigation.touchpoints_sentence(metric, touchpoints, whole_brand=brand_level))
         st.altair_chart(charts.deviation_chart(touchpoints, measure="z", metric=measured), width="stretch",
                         key="root_why_chart")  # fmt: skip
-        st.caption("Touchpoints ranked by z = (change − the same touchpoint's change across the brand) / standard "
-                   "error. Hover for the change, p and n.")  # fmt: skip
+        st.caption(investigation.touchpoints_caption(measured, result["sources"].get(measured), scope_name=scope_name,
+                                                     brand=brand_level))  # fmt: skip
         if scope.store:
             names = list(touchpoints["label"])
             with st.container(horizontal=True, vertical_alignment="bottom"):

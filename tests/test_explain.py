@@ -12,7 +12,7 @@ import pytest
 from cx.cli import main
 from cx.db import make_engine
 from cx.demo import Incident, generate_brand
-from cx.explain import _share_z, action_effects, noise_se, record_action
+from cx.explain import _peer_z, _share_z, action_effects, noise_se, record_action
 from cx.scope import Scope
 from tests.brands import load_brand
 
@@ -110,3 +110,24 @@ def test_noise_se_uses_the_scopes_variance():
     se = noise_se(what, [50, 5], [200, 200])
     assert se[0] == pytest.approx(20**0.5)
     assert np.isnan(se[1])
+
+
+def test_what_lists_the_parts_that_changed(incident_url, capsys):
+    # The planted store is the only store whose NPS change survives FDR control across the 8 stores;
+    # inside it, Delivery is the touchpoint that changed.
+    period = ["--from", "2026-03-01", "--to", "2026-10-31"]
+    brand = explain(capsys, incident_url, "--metric", "nps", *period)
+    assert [part["key"] for part in brand["what"]["changed"]] == ["ST003"]
+    assert brand["what"]["changed"][0]["q_value"] < 0.05
+    store = explain(capsys, incident_url, "--metric", "csat_top2", "--store", "ST003", *period)
+    assert [part["key"] for part in store["what"]["changed"]] == ["Delivery"]
+    assert store["what"]["changed"][0]["signal"] >= "2026-03-01"  # the EWMA chart signals after the start
+
+
+def test_sales_growth_is_judged_against_the_peers_spread():
+    # growth -20, 0, 5, 10, 15 % (before 100 each); the scope grew 2 %. Median 5, absolute deviations
+    # 25, 5, 0, 5, 10 -> MAD 5, robust spread 1.4826 * 5 = 7.413: z = (-20 - 2) / 7.413 = -2.968.
+    nodes = pd.DataFrame({"before": [100.0] * 5, "delta": [-20.0, 0.0, 5.0, 10.0, 15.0]})
+    z = _peer_z(nodes, {"before": 500.0, "delta": 10.0})
+    assert z.iloc[0] == pytest.approx(-22 / 7.413, abs=1e-3)
+    assert _peer_z(nodes.head(4), {"before": 400.0, "delta": 0.0}).isna().all()  # under 5 stores: no z

@@ -11,6 +11,7 @@ import pytest
 
 from cx import charts, investigation
 from cx.db import make_engine
+from cx.explain import weekly_series
 from cx.periods import Period
 from cx.scope import Scope
 from tests.helpers import load, write_csv
@@ -91,7 +92,7 @@ def test_when_sentence():
 def test_node_frame_labels_and_verdicts():
     nodes = [
         {"store_id": "ST007", "touchpoint": "Delivery", "delta": -37.0, "p_value": 0.0002, "contribution": -0.9,
-         "z": -3.4, "n_before": 94.0, "n_after": 171.0},
+         "z": -3.4, "n_before": 94.0, "n_after": 171.0, "share_before": 17.9, "share_after": 38.8},
         {"store_id": "ST007", "touchpoint": None, "delta": -14.1, "p_value": 0.002, "contribution": -2.2, "z": -1.5,
          "n_before": 579.0, "n_after": 501.0},
         {"store_id": "ST004", "touchpoint": "Website", "delta": -46.2, "p_value": 0.01, "contribution": -0.3,
@@ -99,20 +100,191 @@ def test_node_frame_labels_and_verdicts():
     ]  # fmt: skip
     frame = investigation.node_frame(nodes, metric="csat_top2")
     assert list(frame["label"]) == ["ST007 · Delivery", "ST007", "ST004 · Website"]
-    assert list(frame["verdict"]) == ["fell more than expected", "within noise", "too few answers"]
+    assert list(frame["verdict"]) == ["worse than expected", "within noise", "too few answers"]
     assert list(frame["measured"]) == ["csat_top2", "csat_top2", "nps"]
+    assert frame["share_after"].iloc[0] == 38.8 and frame["share_after"].iloc[1:].isna().all()
     sentence = investigation.where_sentence("csat_top2", frame, scope_name="the whole brand")
     assert sentence == (
         "ST007 · Delivery stands out: it fell 37.0 percentage points (n 94 → 171, p < 0.001), z = -3.4 against "
-        "what sampling noise and the change of the whole brand would give."
+        "what sampling noise and the same touchpoint's change across the brand would give."
     )
     calm = investigation.node_frame(nodes[1:2], metric="nps")
-    assert investigation.where_sentence("nps", calm, scope_name="region Gulf").startswith(
-        "Nothing stands out"
+    assert investigation.where_sentence("nps", calm, scope_name="region Gulf") == (
+        "Nothing stands out: the most unexpected change, ST007 (fell 14.1 points, n 579 → 501, p = 0.002, "
+        "z = -1.5), is within what sampling noise and the brand's change explain."
     )
     sales = investigation.node_frame([{**nodes[1], "z": None}], metric="revenue")
-    assert list(sales["verdict"]) == ["no sampling test"]
+    assert list(sales["verdict"]) == ["not like-for-like"]
     assert investigation.node_frame([], metric="nps").empty
+
+
+def test_where_sentence_names_a_node_beyond_expectation_the_other_way():
+    # the brand fell significantly: the engine orders by z times the sign of the change, so a store that
+    # rose beyond expectation comes last; it is still named
+    nodes = investigation.node_frame([
+        {"store_id": "ST001", "touchpoint": None, "delta": -3.0, "p_value": 0.2, "contribution": -0.5, "z": -1.2,
+         "n_before": 300.0, "n_after": 310.0},
+        {"store_id": "ST002", "touchpoint": "Returns", "delta": 25.0, "p_value": 0.01, "contribution": 0.1, "z": 2.6,
+         "n_before": 40.0, "n_after": 45.0, "measured": "nps"},
+    ], metric="rating")  # fmt: skip
+    assert investigation.where_sentence("rating", nodes, scope_name="the whole brand") == (
+        "Nothing stands out: the most unexpected change, ST001 (fell 3.00 stars, n 300 → 310, p = 0.20, z = -1.2), "
+        "is within what sampling noise and the brand's change explain; ST002 · Returns moved the other way beyond "
+        "expectation (z = +2.6)."
+    )
+    cell = investigation.where_sentence("rating", nodes.iloc[::-1], scope_name="the whole brand")
+    assert cell == (
+        "ST002 · Returns stands out: it rose 25.0 points in NPS (n 40 → 45, p = 0.01), z = +2.6 against what "
+        "sampling noise and the same touchpoint's change across the brand would give. Reviews and sales carry no touchpoint, so "
+        "touchpoints are measured in NPS."
+    )
+
+
+def test_sales_nodes_are_shown_by_contribution():
+    # no z for sales (no store traded like-for-like): the page shows the largest contribution first
+    nodes = investigation.node_frame([
+        {"store_id": "ST001", "touchpoint": None, "delta": 1e5, "p_value": None, "contribution": 2e3, "z": None,
+         "n_before": 90.0, "n_after": 90.0},
+        {"store_id": "ST002", "touchpoint": None, "delta": -4e5, "p_value": None, "contribution": -9e3, "z": None,
+         "n_before": 90.0, "n_after": 90.0},
+    ], metric="revenue")  # fmt: skip
+    assert list(investigation.display_order(nodes)["label"]) == ["ST002", "ST001"]
+    assert investigation.where_sentence("revenue", nodes, scope_name="the whole brand") == (
+        "ST002 contributes most to the change (-9,000); sales carry no sampling test, so nothing is ranked by how "
+        "unexpected it is."
+    )
+    caption = investigation.where_caption("revenue", {"delta": -7e3, "p_value": None}, scope_name="the whole brand",
+                                          store=False)  # fmt: skip
+    assert caption.startswith(
+        "Sales carry no sampling error, so each store's growth is judged against its peers"
+    )
+    assert "1.4826 × MAD" in caption and "contribution" in caption
+
+
+def test_sales_growth_against_peers():
+    # ST002 went from 500,000 to 400,000: -20.0 % growth; its peer z of -3.1 is beyond 1.96
+    nodes = investigation.node_frame([
+        {"store_id": "ST002", "touchpoint": None, "before": 5e5, "delta": -1e5, "p_value": None, "contribution": -9e3,
+         "z": -3.1, "n_before": 90.0, "n_after": 90.0},
+        {"store_id": "ST001", "touchpoint": None, "before": 4e5, "delta": 1e4, "p_value": None, "contribution": 2e3,
+         "z": 0.4, "n_before": 90.0, "n_after": 90.0},
+    ], metric="revenue")  # fmt: skip
+    assert investigation.where_sentence("revenue", nodes, scope_name="the whole brand") == (
+        "ST002 stands out: its sales fell 20.0 % (-100,000), z = -3.1 against the growth of the whole brand and "
+        "the spread of the stores' growth."
+    )
+    assert investigation.where_sentence("revenue", nodes.iloc[1:], scope_name="the whole brand") == (
+        "No store's sales growth stands out from its peers': the furthest, ST001, rose 2.5 % (+10,000), z = +0.4."
+    )
+
+
+def test_region_nodes_are_labelled_by_their_region():
+    nodes = investigation.node_frame([{"region": "Gulf", "store_id": None, "touchpoint": None, "delta": -2.0,
+                                       "p_value": 0.04, "contribution": -1.0, "z": -2.5, "n_before": 900.0,
+                                       "n_after": 880.0}], metric="nps")  # fmt: skip
+    assert list(nodes["label"]) == ["Gulf"]
+    assert investigation.expected_change(None, None) == "the brand's change"
+
+
+def test_expected_change_follows_the_engine():
+    assert investigation.expected_change("ST007", None) == "the brand's change"
+    assert (
+        investigation.expected_change("ST007", "Delivery") == "the same touchpoint's change across the brand"
+    )
+    assert investigation.expected_change(None, "Delivery") == "the same touchpoint's change across the brand"
+    assert investigation.expected_change(None, "Delivery", whole_brand=True) == "no change"
+    assert investigation.whole_brand(Scope()) and investigation.whole_brand(
+        Scope(visible_stores=frozenset({"S1"}))
+    )
+    assert not investigation.whole_brand(Scope(region="Gulf")) and not investigation.whole_brand(
+        Scope(format="mall")
+    )
+
+
+def test_brand_touchpoints_are_measured_against_no_change():
+    touchpoints = investigation.node_frame([
+        {"touchpoint": "Delivery", "delta": -2.6, "p_value": 0.17, "z": -3.0, "n_before": 3034.0, "n_after": 3160.0,
+         "share_before": 16.4, "share_after": 16.8, "measured": "nps"},
+    ], metric="nps", by_touchpoint=True)  # fmt: skip
+    assert investigation.touchpoints_sentence("revenue", touchpoints, whole_brand=True) == (
+        "Delivery moved most unexpectedly: it fell 2.6 points in NPS (n 3,034 → 3,160, p = 0.17, z = -3.0) against "
+        "what sampling noise alone would give. Reviews and sales carry no touchpoint, so touchpoints are measured "
+        "in NPS."
+    )
+    calm = touchpoints.assign(z=-1.0)
+    assert investigation.touchpoints_sentence("nps", calm, whole_brand=True).endswith(
+        "within what sampling noise alone explains."
+    )
+    assert "against what sampling noise and the same touchpoint's change across the brand" in (
+        investigation.touchpoints_sentence("nps", touchpoints)
+    )
+    brand = investigation.touchpoints_caption("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
+                                              brand=True)  # fmt: skip
+    assert brand.startswith("z = the touchpoint's change / its standard error (the brand's own touchpoints are "
+                            "measured against no change), combined over NPS and top-2-box")  # fmt: skip
+    store = investigation.touchpoints_caption("csat_top2", {"delta": -15.0, "p_value": 1e-6}, scope_name="store ST007",
+                                              brand=False)  # fmt: skip
+    assert (
+        "− the same touchpoint's change across the brand" in store
+        and "share of the answers of store ST007" in store
+    )
+
+
+def test_ranking_note_follows_the_significance_of_the_scopes_change():
+    # explain._ranked: z times the sign of a significant change, else |z|
+    assert investigation.ranking_note("nps", {"delta": -10.3, "p_value": 0.0306}, scope_name="store ST007",
+                                      parts="touchpoints") == (
+        "Order: NPS of store ST007 fell significantly (p = 0.03), so touchpoints are ordered by how far they moved "
+        "down beyond what was expected (z × the sign of that change); any that moved the other way come last."
+    )  # fmt: skip
+    assert investigation.ranking_note("rating", {"delta": 0.1, "p_value": 0.56}, scope_name="region Gulf",
+                                      parts="nodes") == (
+        "Order: the change in review rating of region Gulf is not significant (p = 0.56), so nodes are ordered by "
+        "|z|, whichever way they moved."
+    )  # fmt: skip
+    assert "has no test" in investigation.ranking_note(
+        "nps", None, scope_name="the whole brand", parts="nodes"
+    )
+
+
+def test_where_caption_names_the_expected_change_of_each_level():
+    brand = investigation.where_caption("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
+                                        store=False)  # fmt: skip
+    assert "Expected: the brand's change for a region or a store; the same touchpoint's change across the brand " \
+           "for a store × touchpoint cell." in brand  # fmt: skip
+    assert "A region's or store's z combines NPS, top-2-box and review rating" in brand
+    assert "ordered by |z|" in brand and "|z| > 1.96" in brand
+    store = investigation.where_caption("rating", {"delta": -0.95, "p_value": 4e-5}, scope_name="store ST007",
+                                        store=True)  # fmt: skip
+    assert store.startswith("z = (the touchpoint's change − the same touchpoint's change across the brand)")
+    assert (
+        "combined over NPS and top-2-box and over each one's share of the store's answers as Σz / √k" in store
+    )
+    assert "review rating of store ST007 fell significantly (p < 0.001)" in store
+
+
+def test_search_note_describes_the_candidate_series():
+    store = investigation.search_note("nps", scope=Scope(store="ST007"), series="touchpoint Delivery")
+    assert store.startswith(
+        "Searched: the store's own monthly series and those of each of its touchpoints, each relative to the "
+        "brand's matching series (for a touchpoint, the same touchpoint's) so that brand-wide seasonality cancels."
+    )
+    assert "read in NPS, top-2-box and review rating together" in store and "share of the answers" in store
+    assert "clearest in touchpoint Delivery" in store and "Bonferroni" in store
+    brand = investigation.search_note("csat_top2", scope=Scope(), series="store ST007 Delivery")
+    assert brand.startswith("Searched: the brand's own monthly series as it is, and those of each store and each "
+                            "store × touchpoint cell relative to")  # fmt: skip
+    sales = investigation.search_note("revenue", scope=Scope(region="Gulf"), series=None)
+    assert sales.startswith("Searched: the monthly series of the scope and of each of its stores, each relative to "
+                            "the brand's matching series so that")  # fmt: skip
+    assert "Revenue per day is read on its own (sales carry no sampling variance). The single" in sales
+    assert "clearest in the whole scope" in sales
+    cell = investigation.search_note("nps", scope=Scope(store="ST007", touchpoint="Delivery"), series=None)
+    assert cell.startswith(
+        "Searched: this touchpoint's own monthly series at the store, relative both to the brand's series and to "
+        "the same touchpoint's across the brand so that brand-wide seasonality cancels. It is read in NPS and "
+        "top-2-box together (and in its share of the answers;"
+    )
 
 
 def test_sources_agree_when_they_move_the_same_way_with_p_below_005():
@@ -250,19 +422,36 @@ def test_touchpoint_comments_are_given_there_or_name_it(two_stores):
 
 def test_timeline_chart_layers():
     series = pd.DataFrame({"bucket": pd.to_datetime(["2026-02-23", "2026-03-02"]), "value": [40.0, 10.0],
-                           "n": [30, 25]})  # fmt: skip
+                           "low": [12.0, -20.0], "high": [62.0, 38.0], "n": [30, 25]})  # fmt: skip
     windows = pd.DataFrame({"window": ["before", "after"], "start": pd.to_datetime(["2026-02-23", "2026-03-02"]),
                             "end": pd.to_datetime(["2026-03-02", "2026-03-09"])})  # fmt: skip
     actions = pd.DataFrame({"date": ["2026-03-01"], "description": ["New delivery partner"]})
     spec = charts.timeline_chart(series, metric="nps", windows=windows, actions=actions).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["rect", "line", "circle", "rule"]
-    assert spec["layer"][2]["encoding"]["size"]["field"] == "n"
-    assert {t["field"] for t in spec["layer"][2]["encoding"]["tooltip"]} == {"bucket", "value", "n"}
+    assert marks == ["rect", "area", "line", "circle", "rule"]
+    band = spec["layer"][1]
+    assert band["mark"]["opacity"] < 1
+    assert band["encoding"]["y"]["field"] == "low" and band["encoding"]["y2"]["field"] == "high"
+    assert spec["layer"][3]["encoding"]["size"]["field"] == "n"
+    tooltip = spec["layer"][3]["encoding"]["tooltip"]
+    assert [t["field"] for t in tooltip] == ["bucket", "value", "low", "high", "n"]
+    assert [t["title"] for t in tooltip][2:4] == ["95 % low", "95 % high"]
     without = charts.timeline_chart(
         series, metric="nps", windows=windows, actions=actions.iloc[0:0]
     ).to_dict()
-    assert len(without["layer"]) == 3
+    assert len(without["layer"]) == 4
+
+
+def test_timeline_chart_of_sales_has_no_band():
+    sales = pd.DataFrame({"bucket": pd.to_datetime(["2026-02-23", "2026-03-02"]), "value": [8.8e6, 7.5e6],
+                          "low": [math.nan] * 2, "high": [math.nan] * 2, "n": [280, 240]})  # fmt: skip
+    windows = pd.DataFrame({"window": ["after"], "start": pd.to_datetime(["2026-03-02"]),
+                            "end": pd.to_datetime(["2026-03-09"])})  # fmt: skip
+    spec = charts.timeline_chart(sales, metric="revenue", windows=windows, actions=pd.DataFrame()).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "line", "circle"]
+    assert [t["field"] for t in spec["layer"][2]["encoding"]["tooltip"]] == ["bucket", "value", "n"]
+    assert "No interval band" in investigation.timeline_caption("revenue", "week")
+    assert "95 % interval (band)" in investigation.timeline_caption("nps", "month")
 
 
 def test_deviation_chart_selects_a_node_and_marks_196():
@@ -278,17 +467,42 @@ def test_deviation_chart_selects_a_node_and_marks_196():
     assert len(charts.deviation_chart(nodes, measure="contribution", metric="nps").to_dict()["layer"]) == 1
 
 
-def test_small_weekly_samples_are_shown_by_month():
-    # Two weeks of March (n 10 at 40, n 30 at 0) and one of April: March NPS = (10*40 + 30*0) / 40 = 10.
-    # The week of Monday 30 March has its Thursday (2 April) in April.
-    weeks = pd.DataFrame({"bucket": pd.to_datetime(["2026-03-02", "2026-03-23", "2026-03-30"]),
-                          "value": [40.0, 0.0, 20.0], "n": [10.0, 30.0, 12.0]})  # fmt: skip
-    months, grain = investigation.readable_timeline(weeks, "nps")
-    assert grain == "month"
-    assert months["value"].tolist() == [10.0, 20.0] and months["n"].tolist() == [40.0, 12.0]
-    busy = weeks.assign(n=[400.0, 300.0, 500.0])
-    assert investigation.readable_timeline(busy, "nps")[1] == "week"
-    assert investigation.readable_timeline(weeks, "revenue")[1] == "week"  # sales: every day counts
+def test_small_weekly_samples_are_shown_by_month_with_intervals(two_stores):
+    weekly = weekly_series(two_stores, metric="nps", scope=Scope(store="S1"))
+    assert weekly["n"].max() < 20
+    months, grain = investigation.readable_timeline(
+        two_stores, metric="nps", scope=Scope(store="S1"), weekly=weekly
+    )
+    assert grain == "month" and list(months.columns) == ["bucket", "value", "low", "high", "n"]
+    assert list(months["bucket"]) == list(pd.to_datetime(["2026-01-01", "2026-02-01"]))
+    assert months["n"].tolist() == [5.0, 9.0]
+    # January: 1 promoter, 0 passives, 4 detractors -> NPS -60. Adjusted Wald (Rocks 2016): add 0.75, 1.5, 0.75,
+    # n' = 8, p' = 0.21875, d' = 0.59375, V' = p' + d' - (p' - d')^2 = 0.671875,
+    # 100 (-0.375 -+ 1.959964 sqrt(0.671875 / 8)) = -94.30 to 19.30.
+    # February: 1 promoter (9), 0 passives, 8 detractors -> -77.8; n' = 12, p' = 0.145833, d' = 0.729167,
+    # V' = 0.534722 -> -99.71 to -16.96.
+    assert months["value"].tolist() == pytest.approx([-60.0, -700 / 9])
+    assert months["low"].tolist() == pytest.approx([-94.30, -99.71], abs=0.01)
+    assert months["high"].tolist() == pytest.approx([19.30, -16.96], abs=0.01)
+    weeks, grain = investigation.readable_timeline(two_stores, metric="nps", scope=Scope(store="S1"), weekly=weekly,
+                                                   min_weekly=1)  # fmt: skip
+    assert grain == "week"  # the same weeks as the engine's series, each with its interval
+    assert list(weeks["bucket"]) == list(pd.to_datetime(weekly["bucket"]))
+    assert weeks["value"].tolist() == pytest.approx(weekly["value"].tolist())
+    assert weeks["n"].tolist() == weekly["n"].tolist()
+    # the adjusted-Wald interval is centred on the adjusted estimate: an all-detractor week (-100) has
+    # its interval partly above it, so only the order of the bounds is checked
+    assert (weeks["low"] < weeks["high"]).all()
+
+
+def test_sales_timeline_stays_weekly_without_an_interval(two_stores):
+    weekly = pd.DataFrame({"bucket": pd.to_datetime(["2026-03-02", "2026-03-09"]), "value": [9e5, 8e5],
+                           "n": [7, 7]})  # fmt: skip
+    series, grain = investigation.readable_timeline(
+        two_stores, metric="revenue", scope=Scope(), weekly=weekly
+    )
+    assert grain == "week" and series["value"].tolist() == [9e5, 8e5]
+    assert series[["low", "high"]].isna().all().all()
 
 
 def test_source_table_cells_carry_units():

@@ -5,6 +5,7 @@ word, recording an action, and links from other pages that land on a store."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -76,6 +77,19 @@ def step_headings(app: AppTest) -> list[str]:
     return [h.value for h in app.subheader if h.value[:1].isdigit()]
 
 
+def captions(app: AppTest) -> str:
+    return "\n".join(c.value for c in app.caption)
+
+
+def timeline_spec(app: AppTest) -> dict:
+    """The Vega-Lite spec of step 1's chart (the first chart on the page)."""
+    return json.loads(app.get("vega_lite_chart")[0].proto.spec)
+
+
+def interval_band(spec: dict) -> dict | None:
+    return next((layer for layer in spec["layer"] if layer["mark"]["type"] == "area"), None)
+
+
 def test_seven_steps_render_on_the_brand(monkeypatch, brand_url):
     app = open_page(monkeypatch, brand_url)
     assert app.title[0].value == "Root cause"
@@ -93,9 +107,13 @@ def test_brand_where_names_the_planted_store_for_the_sidebar_period(monkeypatch,
                     metric="csat_top2", mode="period")  # fmt: skip
     where = next(m.value for m in app.markdown if "stands out" in m.value)
     assert where.startswith(STORE)
-    assert "compared with the 245 days before (2025-06-29 to 2026-02-28)" in " ".join(
-        c.value for c in app.caption
-    )
+    assert "(245 days) compared with 2025-06-29 to 2026-02-28 (245 days)" in captions(app)
+    # step 3 says what each level is measured against, as the engine does
+    assert (
+        "Expected: the brand's change for a region or a store; the same touchpoint's change across the brand for a store × "
+        "touchpoint cell."
+    ) in captions(app)
+    assert "A region's or store's z combines top-2-box, NPS and review rating" in captions(app)
 
 
 def test_store_from_the_url_shows_that_stores_answers(monkeypatch, brand_url):
@@ -112,12 +130,43 @@ def test_store_from_the_url_shows_that_stores_answers(monkeypatch, brand_url):
     ) in body
     assert f"It began in {DEFAULT_INCIDENT.start:%B %Y}" in body  # step 2: the planted start month
     assert f"{TOUCHPOINT} stands out" in body  # step 3: the store's touchpoints
+    assert "against what sampling noise and the same touchpoint's change across the brand would give" in body
     assert f"{TOUCHPOINT} moved most unexpectedly" in body  # step 5
+    notes = captions(app)
+    assert "with their 95 % interval (band); point size shows n" in notes  # step 1
+    band = interval_band(timeline_spec(app))
+    assert band["encoding"]["y"]["field"] == "low" and band["encoding"]["y2"]["field"] == "high"
+    assert (
+        "Searched: the store's own monthly series and those of each of its touchpoints, each relative to the "
+        "brand's matching series"
+    ) in notes  # step 2
+    assert (
+        "z = (the touchpoint's change − the same touchpoint's change across the brand) / its standard error"
+        in (notes)
+    )  # steps 3 and 5
+    assert (
+        f"top-2-box of store {STORE} fell significantly" in notes
+        and "ordered by how far they moved down" in notes
+    )
     themes = next(d.value for d in app.dataframe if {"term", "z"} <= set(d.value.columns))
     assert {"late", "cold", "waited", "missing"} & set(themes["term"])  # the planted complaint words
     assert [b.label for b in app.button if b.key == "root_go_touchpoint"] == [
         f"Investigate touchpoint {TOUCHPOINT}"
     ]
+
+
+def test_sales_have_no_interval_band_and_are_judged_against_peers(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, metric="revenue")
+    assert step_headings(app) == STEPS
+    notes = captions(app)
+    assert "No interval band: sales are counted in full, not sampled" in notes
+    assert interval_band(timeline_spec(app)) is None
+    assert "Revenue per day is read on its own" in notes or any(
+        "No change stands out" in i.value for i in app.info
+    )
+    assert "Sales carry no sampling error, so each store's growth is judged against its peers" in notes
+    # the planted store lost sales (the incident's 12 % drop) while its peers grew
+    assert any(m.value.startswith(f"{STORE} stands out: its sales fell") for m in app.markdown)
 
 
 def test_touchpoint_step_shows_its_share_of_complaints_and_comments(monkeypatch, brand_url):
@@ -262,7 +311,7 @@ def test_period_mode_compares_the_sidebar_period(monkeypatch, brand_url):
     caption = " ".join(c.value for c in app.caption)
     latest = dt.date(2026, 10, 31)
     start = latest - dt.timedelta(days=89)
-    assert f"{start.isoformat()} to {latest.isoformat()} compared with the 90 days before" in caption
+    assert f"{start.isoformat()} to {latest.isoformat()} (90 days) compared with" in caption
 
 
 def test_touchpoint_the_store_lacks_falls_back_to_the_store(monkeypatch, brand_url):
