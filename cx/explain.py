@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 from sqlalchemy import Engine, literal, select, union_all
 
 from cx import detection, stats, themes
@@ -422,15 +423,17 @@ def _where(
     levels = [level for level in levels if len(level)]
     if not levels:
         return []
-    nodes = _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before)).head(
-        top
+    nodes = _with_q(
+        _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before))
     )
+    nodes = nodes.head(top)
     region_of = store_directory(engine).set_index("store_id")["region"]
     return [
         {"level": row.level, "region": getattr(row, "region", None) if row.level == "region" else region_of.get(row.store),
          "store_id": row.store, "touchpoint": row.touchpoint, "before": _num(row.before), "after": _num(row.after),
          "delta": _num(row.delta), "p_value": _num(row.p_value),
-         "contribution": _num(row.contribution), "z": _num(row.z), "n_before": _num(row.n_before),
+         "contribution": _num(row.contribution), "z": _num(row.z), "q_value": _num(row.q_value),
+         "n_before": _num(row.n_before),
          "n_after": _num(row.n_after), "share_before": _num(getattr(row, "share_before", None)),
          "share_after": _num(getattr(row, "share_after", None)), "measured": row.measured}
         for row in nodes.itertuples()
@@ -457,6 +460,18 @@ def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> 
     combined = zs.sum(axis=1, min_count=1) / np.sqrt(zs.notna().sum(axis=1).replace(0, np.nan))
     primary = primary.drop(columns=evidence).join(combined.rename("z"), on=list(by))
     return primary.assign(measured=source)
+
+
+def _with_q(nodes: pd.DataFrame) -> pd.DataFrame:
+    """``q_value``: the two-sided p of each node's z, Benjamini-Hochberg adjusted across all the nodes
+    ranked together, so "worse than expected" is not claimed for the few of many nodes that reach
+    |z| > 1.96 by chance."""
+    z = nodes["z"].to_numpy(dtype=float)
+    q = np.full(len(z), np.nan)
+    scored = np.isfinite(z)
+    if scored.any():
+        q[scored] = stats.fdr(2 * scipy_stats.norm.sf(np.abs(z[scored]))).adjusted
+    return nodes.assign(q_value=q)
 
 
 def _ranked(nodes: pd.DataFrame, overall: dict) -> pd.DataFrame:
@@ -583,8 +598,9 @@ def _touchpoints(engine, nodes: pd.DataFrame, scope, after, before) -> list[dict
     or against no change when the scope is the brand) in the order of :func:`_ranked`."""
     if nodes.empty:
         return []
-    nodes = _ranked(nodes, _what(engine, nodes["measured"].iloc[0], scope, after, before))
+    nodes = _with_q(_ranked(nodes, _what(engine, nodes["measured"].iloc[0], scope, after, before)))
     return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "p_value": _num(r.p_value), "z": _num(r.z),
+             "q_value": _num(r.q_value),
              "n_before": _num(r.n_before), "n_after": _num(r.n_after), "share_before": _num(r.share_before),
              "share_after": _num(r.share_after), "measured": r.measured}
             for r in nodes.itertuples()]  # fmt: skip

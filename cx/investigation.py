@@ -29,6 +29,20 @@ from cx.summary import metric_trend
 
 MIN_ANSWERS = 30  # per window: below this a change must be huge (NPS: ~40 points) to tell from noise
 Z_NOTABLE = 1.959964  # |z| above this: more than sampling noise and the expected change explain
+
+
+def notable(nodes: pd.DataFrame) -> pd.Series:
+    """Whether each node moved beyond expectation: q < 0.05 when the engine gives a ``q_value`` (its
+    z tested and Benjamini-Hochberg adjusted across all nodes ranked together), else |z| > 1.96."""
+    z = pd.to_numeric(nodes["z"], errors="coerce")
+    q = (
+        pd.to_numeric(nodes["q_value"], errors="coerce")
+        if "q_value" in nodes
+        else pd.Series(np.nan, index=nodes.index)
+    )
+    return (q < 0.05).where(q.notna(), z.abs() > Z_NOTABLE) & z.notna()
+
+
 ALPHA = 0.05
 DRILL_KEYS = ("region", "store", "touchpoint", "term")
 PER_TOUCHPOINT = ("nps", "csat_top2")  # the metrics answers carry a touchpoint for
@@ -206,11 +220,11 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
     ``label``, the metric each change is ``measured`` in (``metric`` unless a row says otherwise:
     reviews and sales carry no touchpoint), the node's share of its group's answers in each window
     (``share_before``, ``share_after``, in %; only nodes with a touchpoint) and a ``verdict``: ``worse
-    than expected`` or ``better than expected`` (|z| above 1.96; z combines scores and shares of
+    than expected`` or ``better than expected`` (see :func:`notable`; z combines scores and shares of
     answers, so a rising share reads as worse), ``within noise``, ``too few answers`` (no z: under 10
     answers in a window) or, for sales, ``no sampling test``."""
     columns = ["label", "region", "store_id", "touchpoint", "measured", "before", "delta", "p_value", "contribution",
-               "z", "n_before", "n_after", "share_before", "share_after"]  # fmt: skip
+               "z", "q_value", "n_before", "n_after", "share_before", "share_after"]  # fmt: skip
     if not nodes:
         return pd.DataFrame(columns=[*columns, "verdict"])
     frame = pd.DataFrame(nodes)
@@ -222,23 +236,12 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
         node_label(None, touchpoint) if by_touchpoint else node_label(store, touchpoint) or node_label(region, None)
         for store, touchpoint, region in zip(frame["store_id"], frame["touchpoint"], frame["region"], strict=True)
     ]  # fmt: skip
-    numbers = [
-        "before",
-        "delta",
-        "p_value",
-        "contribution",
-        "z",
-        "n_before",
-        "n_after",
-        "share_before",
-        "share_after",
-    ]
+    numbers = ["before", "delta", "p_value", "contribution", "z", "q_value", "n_before", "n_after", "share_before",
+               "share_after"]  # fmt: skip
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
     untested = np.where(frame["measured"] == "revenue", "not like-for-like", "too few answers")
     moved = np.where(frame["z"] < 0, "worse than expected", "better than expected")
-    frame["verdict"] = np.where(
-        frame["z"].isna(), untested, np.where(frame["z"].abs() > Z_NOTABLE, moved, "within noise")
-    )
+    frame["verdict"] = np.where(frame["z"].isna(), untested, np.where(notable(frame), moved, "within noise"))
     return frame[[*columns, "verdict"]]
 
 
@@ -263,6 +266,7 @@ class Standout:
 
     label: str
     z: float
+    notable: bool  # beyond expectation (see :func:`notable`)
     moved: str  # "fell 26.2 points", "fell 26.2 points in NPS"
     counts: str  # "n 87 → 186, p = 0.008"
     against: str  # "what sampling noise and the same touchpoint's change across the brand"
@@ -281,13 +285,15 @@ def _standout(metric: str, nodes: pd.DataFrame, *, whole_brand: bool) -> Standou
         note = f" Reviews and sales carry no touchpoint, so touchpoints are measured in {MEASURES[measured].name}."
     expected = expected_change(top["store_id"], top["touchpoint"], whole_brand=whole_brand)
     alone = expected == "no change"
-    other = ranked.loc[(ranked["z"].abs() > Z_NOTABLE) & (np.sign(ranked["z"]) != np.sign(top["z"]))]
+    beyond = notable(ranked)
+    other = ranked.loc[beyond & (np.sign(ranked["z"]) != np.sign(top["z"]))]
     opposite = ""
-    if len(other) and abs(top["z"]) <= Z_NOTABLE:
+    if len(other) and not beyond.iloc[0]:
         opposite = f"; {other.iloc[0]['label']} moved the other way beyond expectation (z = {other.iloc[0]['z']:+.1f})"
     return Standout(
         label=top["label"],
         z=float(top["z"]),
+        notable=bool(beyond.iloc[0]),
         moved=f"{_moved(top['delta'])} {_change(measured, top['delta'])}{unit}",
         counts=f"n {_n(top['n_before'])} → {_n(top['n_after'])}, {format_p(top['p_value'])}",
         against="what sampling noise alone" if alone else f"what sampling noise and {expected}",
@@ -311,7 +317,7 @@ def where_sentence(metric: str, nodes: pd.DataFrame, *, scope_name: str) -> str:
     if metric == "revenue":
         return _sales_standout(nodes, scope_name=scope_name)
     top = _standout(metric, nodes, whole_brand=False)
-    if abs(top.z) <= Z_NOTABLE:
+    if not top.notable:
         return (
             f"Nothing stands out: the most unexpected change, {top.label} ({top.moved}, {top.counts}, "
             f"z = {top.z:+.1f}), is within {top.against} {top.explain}{top.opposite}.{top.note}"
@@ -324,12 +330,13 @@ def where_sentence(metric: str, nodes: pd.DataFrame, *, scope_name: str) -> str:
 
 def _sales_standout(nodes: pd.DataFrame, *, scope_name: str) -> str:
     """The store whose sales growth is furthest from its peers' (z against the robust spread)."""
-    top = nodes.dropna(subset=["z"]).iloc[0]
+    ranked = nodes.dropna(subset=["z"])
+    top = ranked.iloc[0]
     growth = 100 * top["delta"] / top["before"] if top["before"] else float("nan")
     moved = (
         f"{'fell' if top['delta'] < 0 else 'rose'} {abs(growth):.1f} % ({_signed('revenue', top['delta'])})"
     )
-    if abs(top["z"]) <= Z_NOTABLE:
+    if not notable(ranked).iloc[0]:
         return (
             f"No store's sales growth stands out from its peers': the furthest, {top['label']}, {moved}, "
             f"z = {top['z']:+.1f}."
@@ -414,7 +421,8 @@ def where_caption(metric: str, change: dict | None, *, scope_name: str, store: b
         parts = "nodes"
     order = ranking_note(metric, change, scope_name=scope_name, parts=parts)
     return (
-        f"{method} {order} Beyond the dashed lines (|z| > 1.96): worse or better than expected. Click a bar to "
+        f"{method} {order} Coloured worse or better than expected when the node's z stays significant after "
+        "Benjamini-Hochberg control across all the nodes ranked (q < 0.05); dashed lines: |z| = 1.96. Click a bar to "
         "pick it."
     )
 
@@ -559,7 +567,7 @@ def touchpoints_sentence(metric: str, touchpoints: pd.DataFrame, *, whole_brand:
         return "No touchpoint has enough answers in both windows to compare."
     top = _standout(metric, touchpoints, whole_brand=whole_brand)
     facts = f"{top.moved} ({top.counts}, z = {top.z:+.1f})"
-    if abs(top.z) <= Z_NOTABLE:
+    if not top.notable:
         return (
             f"No touchpoint stands out: the most unexpected, {top.label}, {facts}, within {top.against} "
             f"{top.explain}{top.opposite}.{top.note}"

@@ -253,7 +253,10 @@ def test_where_caption_names_the_expected_change_of_each_level():
     assert "Expected: the brand's change for a region or a store; the same touchpoint's change across the brand " \
            "for a store × touchpoint cell." in brand  # fmt: skip
     assert "A region's or store's z combines NPS, top-2-box and review rating" in brand
-    assert "ordered by |z|" in brand and "|z| > 1.96" in brand
+    assert (
+        "ordered by |z|" in brand
+        and "Benjamini-Hochberg control across all the nodes ranked (q < 0.05)" in brand
+    )
     store = investigation.where_caption("rating", {"delta": -0.95, "p_value": 4e-5}, scope_name="store ST007",
                                         store=True)  # fmt: skip
     assert store.startswith("z = (the touchpoint's change − the same touchpoint's change across the brand)")
@@ -524,3 +527,18 @@ def test_action_sentence():
     assert investigation.action_sentence("nps", empty) == (
         "After “Late action” (2026-10-30): not enough data 56 days either side to compare."
     )
+
+
+def test_a_node_is_notable_only_after_fdr_control():
+    # |z| = 2.6 reaches 1.96, but with q = 0.85 (one of many nodes) it is within noise; without a
+    # q_value (older results, hand-made frames) |z| > 1.96 decides
+    nodes = investigation.node_frame([
+        {"store_id": "ST007", "touchpoint": "Delivery", "delta": -26.0, "p_value": 0.008, "contribution": -2.0,
+         "z": -11.7, "q_value": 1e-28, "n_before": 87.0, "n_after": 186.0},
+        {"store_id": "ST006", "touchpoint": "Returns", "delta": 30.0, "p_value": 0.04, "contribution": 0.1,
+         "z": 2.6, "q_value": 0.85, "n_before": 12.0, "n_after": 10.0},
+    ], metric="nps")  # fmt: skip
+    assert list(nodes["verdict"]) == ["worse than expected", "within noise"]
+    assert list(investigation.notable(nodes.drop(columns="q_value"))) == [True, True]
+    calm = investigation.where_sentence("nps", nodes.iloc[1:], scope_name="the whole brand")
+    assert calm.startswith("Nothing stands out: the most unexpected change, ST006 · Returns")
