@@ -18,9 +18,18 @@ from cx.metrics import nps_components
 from cx.periods import Period
 from cx.scope import Scope
 
-CHANGE_METRICS = ("nps", "csat_top2", "csat_mean", "ces_mean", "rating", "revenue", "transactions")
+CHANGE_METRICS = (
+    "nps",
+    "csat_top2",
+    "csat_mean",
+    "ces_mean",
+    "rating",
+    "attribute_mean",
+    "revenue",
+    "transactions",
+)
 FAMILY = {"nps": "nps", "csat_top2": "survey", "csat_mean": "survey", "ces_mean": "survey", "rating": "review",
-          "revenue": "sales", "transactions": "sales"}  # fmt: skip
+          "attribute_mean": "attribute", "revenue": "sales", "transactions": "sales"}  # fmt: skip
 
 
 def comparison_period(period: Period, compare: str) -> Period:
@@ -141,6 +150,7 @@ _TESTS = {
     "csat_mean": _mean_change("n", "csat_sum", "csat_sq"),
     "ces_mean": _mean_change("ces_n", "ces_sum", "ces_sq"),
     "rating": _mean_change("n", "rating_sum", "rating_sq"),
+    "attribute_mean": _mean_change("n", "rating_sum", "rating_sq"),
     "revenue": _sales_change("revenue"),
     "transactions": _sales_change("transactions"),
 }

@@ -79,6 +79,7 @@ def explain_change(
         "where": _where(engine, metric, scope, after, before, top, touchpoints),
         "sources": {m: _source(engine, m, scope, after, before) for m in SOURCE_METRICS},
         "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
+        "attributes": attribute_changes(engine, scope=scope, after=after, before=before),
         "reaction": _reaction(engine, scope, after, before),
         "actions": action_effects(engine, metric=metric, scope=scope),
     }
@@ -431,7 +432,7 @@ def _where(
     return [
         {"level": row.level, "region": getattr(row, "region", None) if row.level == "region" else region_of.get(row.store),
          "store_id": row.store, "touchpoint": row.touchpoint, "before": _num(row.before), "after": _num(row.after),
-         "delta": _num(row.delta), "p_value": _num(row.p_value),
+         "delta": _num(row.delta), "low": _num(row.low), "high": _num(row.high), "p_value": _num(row.p_value),
          "contribution": _num(row.contribution), "z": _num(row.z), "q_value": _num(row.q_value),
          "n_before": _num(row.n_before),
          "n_after": _num(row.n_after), "share_before": _num(getattr(row, "share_before", None)),
@@ -599,7 +600,8 @@ def _touchpoints(engine, nodes: pd.DataFrame, scope, after, before) -> list[dict
     if nodes.empty:
         return []
     nodes = _with_q(_ranked(nodes, _what(engine, nodes["measured"].iloc[0], scope, after, before)))
-    return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "p_value": _num(r.p_value), "z": _num(r.z),
+    return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "low": _num(r.low), "high": _num(r.high),
+             "p_value": _num(r.p_value), "z": _num(r.z),
              "q_value": _num(r.q_value),
              "n_before": _num(r.n_before), "n_after": _num(r.n_after), "share_before": _num(r.share_before),
              "share_after": _num(r.share_after), "measured": r.measured}
@@ -611,6 +613,45 @@ FEEDBACK_TEXTS = (
     ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment),
     ("review", Review, Review.posted_at, Review.text),
 )
+
+
+def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Period) -> list[dict]:
+    """Survey attributes (speed, staff ...) ranked by their unexpected change: ``attribute, before,
+    after, delta, low, high, p_value, q_value, z, n_before, n_after``. Welch's test per attribute
+    (``q_value``: Benjamini-Hochberg across the attributes); z = (Δ − the same attribute's change
+    across the brand) / SE(Δ), against no change when the scope is the brand; ordered by |z|."""
+    changes = metric_changes(engine, metric="attribute_mean", scope=scope, period=after, before=before,
+                             by=("attribute",))  # fmt: skip
+    changes = changes.dropna(subset=["attribute", "delta"]) if len(changes) else changes
+    if changes.empty:
+        return []
+    brand_scope = Scope(visible_stores=scope.visible_stores)
+    expected = pd.Series(0.0, index=changes.index)
+    if scope != brand_scope:
+        brand = metric_changes(engine, metric="attribute_mean", scope=brand_scope, period=after, before=before,
+                               by=("attribute",)).dropna(subset=["attribute"])  # fmt: skip
+        expected = changes["attribute"].map(brand.set_index("attribute")["delta"]).fillna(0.0)
+    se = ((changes["high"] - changes["low"]) / (2 * 1.959964)).replace(0, np.nan)
+    small = (changes["n_before"] < MIN_NODE_ANSWERS) | (changes["n_after"] < MIN_NODE_ANSWERS)
+    changes = changes.assign(z=((changes["delta"] - expected) / se).mask(small))
+    changes = changes.assign(rank=changes["z"].abs()).sort_values("rank", ascending=False, na_position="last")
+    keys = (
+        "attribute",
+        "before",
+        "after",
+        "delta",
+        "low",
+        "high",
+        "p_value",
+        "q_value",
+        "z",
+        "n_before",
+        "n_after",
+    )
+    return [
+        {key: row[key] if key == "attribute" else _num(row[key]) for key in keys}
+        for _, row in changes.iterrows()
+    ]
 
 
 def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:

@@ -326,6 +326,26 @@ with st.container(border=True):
                        f"{share['low']:+.1f} to {share['high']:+.1f} ({investigation.format_p(share['p_value'])}, "
                        "two-proportion test). Complaints: " + share["complaint"] + ".")  # fmt: skip
 
+    attributes = pd.DataFrame(result.get("attributes") or [])
+    if not attributes.empty:
+        moved = attributes.loc[attributes["q_value"] < 0.05, "attribute"].str.replace("_", " ")
+        st.markdown("**Survey attributes.** " + (
+            f"Changed significantly (q < 0.05): {', '.join(moved)}." if len(moved)
+            else "No survey attribute changed significantly (q < 0.05)."))  # fmt: skip
+        st.dataframe(attributes[["attribute", "before", "after", "delta", "low", "high", "p_value", "q_value", "z",
+                                 "n_before", "n_after"]], hide_index=True, column_config={
+            "attribute": "Attribute", "before": st.column_config.NumberColumn("Before", format="%.2f"),
+            "after": st.column_config.NumberColumn("After", format="%.2f"),
+            "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
+            "low": st.column_config.NumberColumn("95 % low", format="%+.2f"),
+            "high": st.column_config.NumberColumn("95 % high", format="%+.2f"),
+            "p_value": st.column_config.NumberColumn("p (Welch)", format="%.4f"),
+            "q_value": st.column_config.NumberColumn("q (FDR)", format="%.4f"),
+            "z": st.column_config.NumberColumn("z vs brand", format="%+.1f",
+                                               help="(change − the same attribute's change across the brand) / SE"),
+            "n_before": st.column_config.NumberColumn("n before", format="%d"),
+            "n_after": st.column_config.NumberColumn("n after", format="%d")})  # fmt: skip
+
     terms = pd.DataFrame(result["themes"], columns=["term", "z", "count"])
     st.markdown("**Themes.** " + investigation.themes_sentence(result["themes"]))
     if not terms.empty:

@@ -50,6 +50,12 @@ def test_explain_contract(incident_url, capsys):
         {"store_id", "touchpoint", "delta", "p_value", "contribution"} <= set(n) for n in result["where"]
     )
     assert all({"term", "z", "count"} <= set(t) for t in result["themes"])
+    assert result["attributes"] and all(
+        {"attribute", "delta", "low", "high", "p_value", "q_value", "z", "n_before", "n_after"} <= set(a)
+        for a in result["attributes"]
+    )
+    zs = [abs(a["z"]) for a in result["attributes"] if a["z"] is not None]
+    assert zs == sorted(zs, reverse=True)
     assert {"late", "cold"} & {t["term"] for t in result["themes"][:5]}
     assert all({"source", "date", "text"} <= set(v) for v in result["verbatims"])
     assert set(result["reaction"]) >= {

@@ -132,6 +132,14 @@ def test_store_from_the_url_shows_that_stores_answers(monkeypatch, brand_url):
     assert f"{TOUCHPOINT} stands out" in body  # step 3: the store's touchpoints
     assert "against what sampling noise and the same touchpoint's change across the brand would give" in body
     assert f"{TOUCHPOINT} moved most unexpectedly" in body  # step 5
+    attributes = next(d.value for d in app.dataframe if "attribute" in d.value.columns)  # step 5
+    assert list(attributes["attribute"]) == [a["attribute"] for a in expected["attributes"]]
+    assert any(m.value.startswith("**Survey attributes.**") for m in app.markdown)
+    assert any(
+        m.value.startswith("**1 of its touchpoints changed significantly**")
+        or m.value.endswith("changed significantly** on their own:")
+        for m in app.markdown
+    )  # step 1
     notes = captions(app)
     assert "with their 95 % interval (band); point size shows n" in notes  # step 1
     band = interval_band(timeline_spec(app))
