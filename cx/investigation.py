@@ -81,6 +81,13 @@ def format_p(p: float | None) -> str:
     return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
+def p_column(values: pd.Series) -> pd.Series:
+    """p- or q-values for a table: ``0.14``, ``0.003``, ``< 0.001`` or ``no test``."""
+    return values.map(
+        lambda p: format_p(None if pd.isna(p) else float(p)).removeprefix("p = ").removeprefix("p ")
+    )
+
+
 def format_money(value: float) -> str:
     """Amounts in thousands or millions: ``71.3 M``, ``12.5 k``, ``950``."""
     size = abs(value)

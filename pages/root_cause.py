@@ -171,11 +171,14 @@ with st.container(border=True):
                    f"the {parts}, or an EWMA chart signal with limits set for their number).")  # fmt: skip
     else:
         st.markdown(f"**{len(changed)} of its {parts} changed significantly** on their own:")
+        changed = changed.assign(
+            p_value=investigation.p_column(changed["p_value"]),
+            q_value=investigation.p_column(changed["q_value"]),
+        )
         st.dataframe(changed[["key", "delta", "p_value", "q_value", "signal", "n_before", "n_after"]], hide_index=True,
                      column_config={
                          "key": parts.capitalize()[:-1], "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
-                         "p_value": st.column_config.NumberColumn("p", format="%.4f"),
-                         "q_value": st.column_config.NumberColumn("q (FDR)", format="%.4f"),
+                         "p_value": st.column_config.TextColumn("p"), "q_value": st.column_config.TextColumn("q (FDR)"),
                          "signal": st.column_config.TextColumn("EWMA signal from", help="First month outside the chart's limits"),
                          "n_before": st.column_config.NumberColumn("n before", format="%d"),
                          "n_after": st.column_config.NumberColumn("n after", format="%d")})  # fmt: skip
@@ -218,15 +221,19 @@ with st.container(border=True):
         st.caption(investigation.where_caption(metric, result["what"], scope_name=scope_name,
                                                store=scope.store is not None))  # fmt: skip
         with st.expander("Table: change, p, contribution, z and n of each node"):
-            st.dataframe(nodes.drop(columns=["region", "store_id", "touchpoint"]), hide_index=True, column_config={
+            shown = nodes.drop(columns=["region", "store_id", "touchpoint", "before"])
+            shown = shown.assign(
+                p_value=investigation.p_column(shown["p_value"]),
+                q_value=investigation.p_column(shown["q_value"]),
+            )
+            st.dataframe(shown, hide_index=True, column_config={
                 "label": "Where", "measured": "Measured in",
                 "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
-                "p_value": st.column_config.NumberColumn("p", format="%.4f"),
+                "p_value": st.column_config.TextColumn("p"),
                 "contribution": st.column_config.NumberColumn("Contribution", format="%+.2f",
                                                               help="Share of the scope's change (Kitagawa decomposition)"),
                 "z": st.column_config.NumberColumn("z", format="%+.2f"),
-                "q_value": st.column_config.NumberColumn("q (FDR)", format="%.4f",
-                                                         help="p of z, Benjamini-Hochberg adjusted across all nodes"),
+                "q_value": st.column_config.TextColumn("q (FDR)", help="p of z, Benjamini-Hochberg adjusted across all nodes"),
                 "n_before": st.column_config.NumberColumn("n before", format="%d"),
                 "n_after": st.column_config.NumberColumn("n after", format="%d"),
                 "share_before": st.column_config.NumberColumn("Share before (%)", format="%.1f",
@@ -332,6 +339,10 @@ with st.container(border=True):
         st.markdown("**Survey attributes.** " + (
             f"Changed significantly (q < 0.05): {', '.join(moved)}." if len(moved)
             else "No survey attribute changed significantly (q < 0.05)."))  # fmt: skip
+        attributes = attributes.assign(
+            p_value=investigation.p_column(attributes["p_value"]),
+            q_value=investigation.p_column(attributes["q_value"]),
+        )
         st.dataframe(attributes[["attribute", "before", "after", "delta", "low", "high", "p_value", "q_value", "z",
                                  "n_before", "n_after"]], hide_index=True, column_config={
             "attribute": "Attribute", "before": st.column_config.NumberColumn("Before", format="%.2f"),
@@ -339,8 +350,7 @@ with st.container(border=True):
             "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
             "low": st.column_config.NumberColumn("95 % low", format="%+.2f"),
             "high": st.column_config.NumberColumn("95 % high", format="%+.2f"),
-            "p_value": st.column_config.NumberColumn("p (Welch)", format="%.4f"),
-            "q_value": st.column_config.NumberColumn("q (FDR)", format="%.4f"),
+            "p_value": st.column_config.TextColumn("p (Welch)"), "q_value": st.column_config.TextColumn("q (FDR)"),
             "z": st.column_config.NumberColumn("z vs brand", format="%+.1f",
                                                help="(change − the same attribute's change across the brand) / SE"),
             "n_before": st.column_config.NumberColumn("n before", format="%d"),
@@ -424,6 +434,7 @@ with st.container(border=True):
         for effect in reversed(effects):
             st.markdown("- " + investigation.action_sentence(view_metric, effect))
         table = pd.DataFrame(effects)
+        table = table.assign(p_value=investigation.p_column(table["p_value"]))
         st.dataframe(table[["date", "description", "before", "after", "delta", "low", "high", "p_value", "n_before",
                             "n_after"]], hide_index=True, column_config={
             "date": "Date", "description": "Action",
@@ -432,7 +443,7 @@ with st.container(border=True):
             "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
             "low": st.column_config.NumberColumn("95 % low", format="%+.2f"),
             "high": st.column_config.NumberColumn("95 % high", format="%+.2f"),
-            "p_value": st.column_config.NumberColumn("p", format="%.4f"),
+            "p_value": st.column_config.TextColumn("p"),
             "n_before": st.column_config.NumberColumn("n before", format="%d"),
             "n_after": st.column_config.NumberColumn("n after", format="%d"),
         })  # fmt: skip

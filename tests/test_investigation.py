@@ -542,3 +542,8 @@ def test_a_node_is_notable_only_after_fdr_control():
     assert list(investigation.notable(nodes.drop(columns="q_value"))) == [True, True]
     calm = investigation.where_sentence("nps", nodes.iloc[1:], scope_name="the whole brand")
     assert calm.startswith("Nothing stands out: the most unexpected change, ST006 · Returns")
+
+
+def test_p_values_read_as_text_in_tables():
+    values = pd.Series([0.1432, 0.0034, 2e-9, None])
+    assert list(investigation.p_column(values)) == ["0.14", "0.003", "< 0.001", "no test"]
