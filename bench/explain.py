@@ -12,14 +12,12 @@ answers. Peak memory of each command is measured in a fresh child process.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import resource
-import sqlite3
 
 from bench.large_brand import DAYS, START
-from bench.metrics import BASELINE, DATABASE, large_brand_url, peak_memory_mb, run_command, timed
+from bench.metrics import BASELINE, baseline_run, measure_commands
 
 METRICS = ("nps", "csat_top2", "rating", "revenue")
 LAST_DAY = START + dt.timedelta(days=DAYS - 1)
@@ -33,27 +31,15 @@ def median_store(counts: list[tuple]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rebuild", action="store_true", help="generate the large brand again")
-    url = large_brand_url(parser.parse_args().rebuild)
-    connection = sqlite3.connect(DATABASE)
-    rows = connection.execute("SELECT COUNT(*) FROM nps_response").fetchone()[0]
-    baseline = timed(lambda: connection.execute(BASELINE).fetchall())
+    url, connection, baseline = baseline_run(__doc__.splitlines()[0])
     store = median_store(connection.execute(BASELINE).fetchall())
-    print(f"NPS answers: {rows:,}; baseline raw GROUP BY: {baseline:.3f} s; store {store}")
+    print(f"store {store}")
     commands = {}
     for metric in METRICS:
         args = ["explain", "--metric", metric, "--store", store]
         commands[f"explain --metric {metric}"] = args
         commands[f"explain --metric {metric} --from/--to"] = [*args, *PERIOD]
-    results = {}
-    for label, args in commands.items():
-        seconds = timed(lambda args=args: run_command(url, args))
-        memory = peak_memory_mb(url, args)
-        results[label] = {"seconds": seconds, "ratio": seconds / baseline, "peak_mb": memory}
-        print(
-            f"{label:40} {seconds:7.3f} s   ratio {seconds / baseline:5.2f} (< 2.0)   peak {memory:6.0f} MB"
-        )
+    results = measure_commands(url, commands, baseline, targets="(< 2.0)")
     print(
         json.dumps({"baseline_seconds": baseline, "store": store, "period": PERIOD[1::2], "results": results})
     )

@@ -79,22 +79,36 @@ def large_brand_url(rebuild: bool) -> str:
     return f"sqlite:///{DATABASE}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def measure_commands(url: str, commands: dict[str, list[str]], baseline: float, *, targets: str,
+                     memory_target: str = "") -> dict:  # fmt: skip
+    """Time each command (best of 3) and its peak memory; print one line each with its ratio."""
+    results = {}
+    width = max(map(len, commands)) + 2
+    for label, args in commands.items():
+        seconds = timed(lambda args=args: run_command(url, args))
+        memory = peak_memory_mb(url, args)
+        results[label] = {"seconds": seconds, "ratio": seconds / baseline, "peak_mb": memory}
+        print(f"{label:{width}} {seconds:7.3f} s   ratio {seconds / baseline:5.2f} {targets}   "
+              f"peak {memory:6.0f} MB{memory_target}")  # fmt: skip
+    return results
+
+
+def baseline_run(description: str) -> tuple[str, sqlite3.Connection, float]:
+    """Parse ``--rebuild``, make sure the large brand exists, time the raw GROUP BY baseline; returns
+    the brand's URL, a raw connection to it and the baseline's seconds."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rebuild", action="store_true", help="generate the large brand again")
     url = large_brand_url(parser.parse_args().rebuild)
     connection = sqlite3.connect(DATABASE)
     rows = connection.execute("SELECT COUNT(*) FROM nps_response").fetchone()[0]
     baseline = timed(lambda: connection.execute(BASELINE).fetchall())
     print(f"NPS answers: {rows:,}; baseline raw GROUP BY: {baseline:.3f} s")
-    results = {}
-    for label, args in COMMANDS.items():
-        seconds = timed(lambda args=args: run_command(url, args))
-        memory = peak_memory_mb(url, args)
-        results[label] = {"seconds": seconds, "ratio": seconds / baseline, "peak_mb": memory}
-        print(
-            f"{label:28} {seconds:7.3f} s   ratio {seconds / baseline:5.2f} (<= 0.5)   peak {memory:6.0f} MB (<= 600)"
-        )
+    return url, connection, baseline
+
+
+def main() -> None:
+    url, _, baseline = baseline_run(__doc__.splitlines()[0])
+    results = measure_commands(url, COMMANDS, baseline, targets="(<= 0.5)", memory_target=" (<= 600)")
     print(json.dumps({"baseline_seconds": baseline, "results": results}))
     print(f"this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -216,6 +216,19 @@ def download_button(frame, *, label: str, file_name: str, key: str) -> None:
                        icon=":material/download:")  # fmt: skip
 
 
+def change_columns(value: str = "%.2f", change: str = "%+.2f", **overrides) -> dict:
+    """Column settings of a before/after table: values, change, its 95 % interval, p and q (as text,
+    see :func:`cx.investigation.p_column`) and n; ``overrides`` replace or add columns."""
+    number = st.column_config.NumberColumn
+    return {
+        "before": number("Before", format=value), "after": number("After", format=value),
+        "delta": number("Change", format=change), "low": number("95 % low", format=change),
+        "high": number("95 % high", format=change), "p_value": st.column_config.TextColumn("p"),
+        "q_value": st.column_config.TextColumn("q (FDR)"), "n_before": number("n before", format="%d"),
+        "n_after": number("n after", format="%d"), **overrides,
+    }  # fmt: skip
+
+
 def require_filters() -> Filters:
     """The filters, or a clear sentence and a stop when the database holds no data yet."""
     filters = current_filters()

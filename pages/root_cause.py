@@ -176,12 +176,9 @@ with st.container(border=True):
             q_value=investigation.p_column(changed["q_value"]),
         )
         st.dataframe(changed[["key", "delta", "p_value", "q_value", "signal", "n_before", "n_after"]], hide_index=True,
-                     column_config={
-                         "key": parts.capitalize()[:-1], "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
-                         "p_value": st.column_config.TextColumn("p"), "q_value": st.column_config.TextColumn("q (FDR)"),
-                         "signal": st.column_config.TextColumn("EWMA signal from", help="First month outside the chart's limits"),
-                         "n_before": st.column_config.NumberColumn("n before", format="%d"),
-                         "n_after": st.column_config.NumberColumn("n after", format="%d")})  # fmt: skip
+                     column_config=common.change_columns(
+                         key=parts.capitalize()[:-1],
+                         signal=st.column_config.TextColumn("EWMA signal from", help="First month outside the chart's limits")))  # fmt: skip
         st.caption("Listed when the before/after test survives Benjamini-Hochberg control across the "
                    f"{parts} (q < 0.05) or the monthly EWMA chart, relative to the brand and with limits "
                    f"widened for the number of {parts}, signals after the change.")  # fmt: skip
@@ -344,17 +341,10 @@ with st.container(border=True):
             q_value=investigation.p_column(attributes["q_value"]),
         )
         st.dataframe(attributes[["attribute", "before", "after", "delta", "low", "high", "p_value", "q_value", "z",
-                                 "n_before", "n_after"]], hide_index=True, column_config={
-            "attribute": "Attribute", "before": st.column_config.NumberColumn("Before", format="%.2f"),
-            "after": st.column_config.NumberColumn("After", format="%.2f"),
-            "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
-            "low": st.column_config.NumberColumn("95 % low", format="%+.2f"),
-            "high": st.column_config.NumberColumn("95 % high", format="%+.2f"),
-            "p_value": st.column_config.TextColumn("p (Welch)"), "q_value": st.column_config.TextColumn("q (FDR)"),
-            "z": st.column_config.NumberColumn("z vs brand", format="%+.1f",
-                                               help="(change − the same attribute's change across the brand) / SE"),
-            "n_before": st.column_config.NumberColumn("n before", format="%d"),
-            "n_after": st.column_config.NumberColumn("n after", format="%d")})  # fmt: skip
+                                 "n_before", "n_after"]], hide_index=True, column_config=common.change_columns(
+            attribute="Attribute", p_value=st.column_config.TextColumn("p (Welch)"),
+            z=st.column_config.NumberColumn("z vs brand", format="%+.1f",
+                                            help="(change − the same attribute's change across the brand) / SE")))  # fmt: skip
 
     terms = pd.DataFrame(result["themes"], columns=["term", "z", "count"])
     st.markdown("**Themes.** " + investigation.themes_sentence(result["themes"]))
@@ -436,17 +426,8 @@ with st.container(border=True):
         table = pd.DataFrame(effects)
         table = table.assign(p_value=investigation.p_column(table["p_value"]))
         st.dataframe(table[["date", "description", "before", "after", "delta", "low", "high", "p_value", "n_before",
-                            "n_after"]], hide_index=True, column_config={
-            "date": "Date", "description": "Action",
-            "before": st.column_config.NumberColumn("Before", format="%.2f"),
-            "after": st.column_config.NumberColumn("After", format="%.2f"),
-            "delta": st.column_config.NumberColumn("Change", format="%+.2f"),
-            "low": st.column_config.NumberColumn("95 % low", format="%+.2f"),
-            "high": st.column_config.NumberColumn("95 % high", format="%+.2f"),
-            "p_value": st.column_config.TextColumn("p"),
-            "n_before": st.column_config.NumberColumn("n before", format="%d"),
-            "n_after": st.column_config.NumberColumn("n after", format="%d"),
-        })  # fmt: skip
+                            "n_after"]], hide_index=True,
+                     column_config=common.change_columns(date="Date", description="Action"))  # fmt: skip
         st.caption(f"{metric_title(view_metric)} in the 56 days before and after each action"
                    + (f" (at {touchpoint})" if touchpoint else "") + ".")  # fmt: skip
     message = st.session_state.pop("root_action_message", None)

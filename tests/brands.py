@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cx.db import make_engine, upgrade_schema
 from cx.demo import DemoBrand, generate_brand
 from cx.ingest import ImportOptions, load_frame
 
@@ -30,3 +31,13 @@ def load_brand(engine, brand: DemoBrand, reports: Path, *, split: bool = False) 
         halves = [frame.iloc[::2], frame.iloc[1::2]] if split and kind != "stores" else [frame]
         for number, part in enumerate(halves):
             load_frame(engine, kind, part, options, name=f"{kind}-{number}", reports_dir=reports)
+
+
+def brand_database(folder: Path, brand: DemoBrand) -> Path:
+    """A new SQLite file ``folder/cx.db`` holding ``brand`` (import reports go to ``folder``)."""
+    path = folder / "cx.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    load_brand(engine, brand, folder)
+    engine.dispose()
+    return path

@@ -43,11 +43,12 @@ def planted_incident(seed: int) -> Incident:
     return Incident(store, touchpoint, start.replace(day=1), english, arabic)
 
 
-def planted_brand(seed: int, folder: Path) -> Planted:
-    """Generate the brand for ``seed`` and load it into a new SQLite file in ``folder``."""
+def planted_brand(seed: int, folder: Path, *, responses: int = RESPONSES) -> Planted:
+    """Generate the brand for ``seed`` (``responses`` NPS and survey answers per store and month) and
+    load it into a new SQLite file in ``folder``."""
     incident = planted_incident(seed)
     brand = generate_brand(seed, n_stores=16, n_regions=3, incident=incident, low_region=None, tiny_store=DECOY,
-                           new_stores=0, responses_per_store_month=RESPONSES, reviews_per_store_month=6)  # fmt: skip
+                           new_stores=0, responses_per_store_month=responses, reviews_per_store_month=6)  # fmt: skip
     url = f"sqlite:///{folder / f'planted_{seed}.db'}"
     engine = make_engine(url)
     upgrade_schema(engine)

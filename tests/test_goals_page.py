@@ -9,24 +9,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx.db import make_engine, upgrade_schema
+from cx.db import make_engine
 from cx.goals import create_goal, list_goals
 from cx.queries import latest_data_day
-from tests.brands import load_brand, small_brand
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.apptest import open_page
+from tests.brands import brand_database, small_brand
 
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> Path:
     """A small generated brand, built once; each test works on its own copy."""
-    folder = tmp_path_factory.mktemp("goals_demo")
-    path = folder / "cx.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine)
-    load_brand(engine, small_brand(), folder / "reports")
-    engine.dispose()
-    return path
+    return brand_database(tmp_path_factory.mktemp("goals_demo"), small_brand())
 
 
 @pytest.fixture
@@ -44,11 +37,7 @@ def stored_goals(url: str):
 
 
 def goals_page(monkeypatch, url: str) -> AppTest:
-    monkeypatch.setenv("CX_DATABASE_URL", url)
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()  # the router registers the pages (and draws the filters) before a switch
-    app.switch_page("pages/goals.py")
-    app.run()
+    app = open_page(monkeypatch, url, "pages/goals.py", timeout=60)
     assert not app.exception
     return app
 

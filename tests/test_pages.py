@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from cx.db import make_engine, upgrade_schema
 from cx.demo import generate_brand
-from tests.brands import load_brand
+from tests.apptest import open_page
+from tests.brands import brand_database
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {
     "pages/summary.py": "Executive summary",
     "pages/compare.py": "Compare locations",
@@ -25,27 +21,9 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def brand_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages")
-    url = f"sqlite:///{folder / 'cx.db'}"
-    engine = make_engine(url)
-    upgrade_schema(engine)
     brand = generate_brand(5, n_stores=12, n_regions=3, months=14, tiny_store="ST012", new_stores=1,
                            responses_per_store_month=30, reviews_per_store_month=5)  # fmt: skip
-    load_brand(engine, brand, folder)
-    engine.dispose()
-    return url
-
-
-def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
-    monkeypatch.setenv("CX_DATABASE_URL", url)
-    app = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    if page != "pages/summary.py":
-        app.switch_page(page)
-        app.run()
-    return app
+    return f"sqlite:///{brand_database(tmp_path_factory.mktemp('pages'), brand)}"
 
 
 @pytest.mark.parametrize("page", list(PAGES))

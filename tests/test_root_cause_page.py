@@ -13,13 +13,13 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx.db import make_engine, upgrade_schema
+from cx.db import make_engine
 from cx.demo import DEFAULT_INCIDENT, generate_brand
 from cx.explain import explain_change
 from cx.scope import Scope
-from tests.brands import load_brand
+from tests.apptest import open_page as open_app_page
+from tests.brands import brand_database
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/root_cause.py"
 STEPS = ["1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",
          "6. How customers reacted", "7. Did it change after an action"]  # fmt: skip
@@ -30,15 +30,9 @@ TINY = "ST010"
 @pytest.fixture(scope="module")
 def brand_file(tmp_path_factory) -> Path:
     """Ten stores over 18 months (May 2025 to October 2026) with the default incident and a tiny store."""
-    folder = tmp_path_factory.mktemp("root_cause")
-    path = folder / "cx.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine)
     brand = generate_brand(7, n_stores=10, n_regions=2, months=18, tiny_store=TINY, new_stores=0, low_region=None,
                            responses_per_store_month=60, reviews_per_store_month=8)  # fmt: skip
-    load_brand(engine, brand, folder)
-    engine.dispose()
-    return path
+    return brand_database(tmp_path_factory.mktemp("root_cause"), brand)
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +41,7 @@ def brand_url(brand_file) -> str:
 
 
 def open_page(monkeypatch, url: str, page: str = PAGE, **params) -> AppTest:
-    monkeypatch.setenv("CX_DATABASE_URL", url)
-    app = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    if page != "pages/summary.py":
-        app.switch_page(page)
-        app.run()
+    app = open_app_page(monkeypatch, url, page, timeout=180, **params)
     assert not app.exception, [e.value for e in app.exception]
     return app
 
