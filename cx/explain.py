@@ -76,7 +76,7 @@ def explain_change(
         "period": {"before": before.label(), "after": after.label()},
         "what": what,
         "when": _when(series, found, after, latest),
-        "where": _where(engine, metric, scope, after, before, top, touchpoints),
+        **_where(engine, metric, scope, after, before, top, touchpoints),
         "sources": {m: _source(engine, m, scope, after, before) for m in SOURCE_METRICS},
         "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
         "attributes": attribute_changes(engine, scope=scope, after=after, before=before),
@@ -403,10 +403,12 @@ def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.da
 
 def _where(
     engine, metric, scope: Scope, after: Period, before: Period, top: int, touchpoints: pd.DataFrame
-) -> list[dict]:
-    """Nodes ranked by unexpected deviation (see :func:`_scored_nodes` and :func:`_ranked`), each with
-    its ``level``: for a store its touchpoints (``touchpoints``, already scored); for a region its
-    stores and store x touchpoint cells; for the brand also its regions."""
+) -> dict[str, list[dict]]:
+    """``where``: the ``top`` nodes ranked by unexpected deviation (see :func:`_scored_nodes` and
+    :func:`_ranked`), each with its ``level``: for a store its touchpoints (``touchpoints``, already
+    scored); for a brand or region its stores and store x touchpoint cells. ``regions``: a brand's
+    regions, ranked with them (``rank`` is each node's place in that joint order) but listed apart so
+    every ``where`` node names its store."""
     if scope.store is not None:
         levels = [touchpoints.assign(store=scope.store, level="touchpoint")] if metric != "revenue" else []
     else:
@@ -423,22 +425,24 @@ def _where(
             levels.append(regions.assign(store=None, touchpoint=None, level="region"))
     levels = [level for level in levels if len(level)]
     if not levels:
-        return []
+        return {"where": [], "regions": []}
     nodes = _with_q(
         _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before))
     )
-    nodes = nodes.head(top)
+    nodes = nodes.assign(place=np.arange(1, len(nodes) + 1))
     region_of = store_directory(engine).set_index("store_id")["region"]
-    return [
-        {"level": row.level, "region": getattr(row, "region", None) if row.level == "region" else region_of.get(row.store),
+    rows = lambda frame: [  # noqa: E731
+        {"rank": int(row.place), "level": row.level, "region": getattr(row, "region", None) if row.level == "region" else region_of.get(row.store),
          "store_id": row.store, "touchpoint": row.touchpoint, "before": _num(row.before), "after": _num(row.after),
          "delta": _num(row.delta), "low": _num(row.low), "high": _num(row.high), "p_value": _num(row.p_value),
          "contribution": _num(row.contribution), "z": _num(row.z), "q_value": _num(row.q_value),
          "n_before": _num(row.n_before),
          "n_after": _num(row.n_after), "share_before": _num(getattr(row, "share_before", None)),
          "share_after": _num(getattr(row, "share_after", None)), "measured": row.measured}
-        for row in nodes.itertuples()
+        for row in frame.itertuples()
     ]  # fmt: skip
+    regional = nodes["level"] == "region"
+    return {"where": rows(nodes.loc[~regional].head(top)), "regions": rows(nodes.loc[regional])}
 
 
 def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.DataFrame:

@@ -201,7 +201,10 @@ with st.container(border=True):
 # --- 3. Where --------------------------------------------------------------------------------------
 with st.container(border=True):
     st.subheader(STEPS[2])
-    nodes = investigation.node_frame(result["where"], metric=metric, by_touchpoint=scope.store is not None)
+    last = max((node["rank"] for node in result["where"]), default=0)  # regions ranked among the nodes shown
+    joint = sorted(result["where"] + [r for r in result.get("regions", []) if r["rank"] <= last],
+                   key=lambda node: node["rank"])  # fmt: skip
+    nodes = investigation.node_frame(joint, metric=metric, by_touchpoint=scope.store is not None)
     nodes = investigation.display_order(nodes)
     if small:
         st.info("Too few answers to rank anything below this level (see step 1).")

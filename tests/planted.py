@@ -68,7 +68,7 @@ def recovery(planted: Planted) -> dict[str, bool]:
     planted_terms = set(tokenize(pd.Series(sorted(words))).explode().dropna())
     top_terms = {t["term"] for t in store["themes"][:5]}
     start = store["when"]["start"]
-    ranked = list(dict.fromkeys(node["store_id"] for node in brand["where"] if node["level"] != "region"))
+    ranked = list(dict.fromkeys(node["store_id"] for node in brand["where"]))
     return {
         "touchpoint_first": bool(store["touchpoints"])
         and store["touchpoints"][0]["touchpoint"] == truth.touchpoint,

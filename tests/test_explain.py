@@ -73,6 +73,10 @@ def test_brand_where_lists_stores(incident_url, capsys):
     )
     stores = [node["store_id"] for node in result["where"]]
     assert stores and stores[0] == "ST003"  # the planted store (as a store or through its Delivery cell)
+    assert all(node["level"] in ("store", "touchpoint") for node in result["where"])
+    assert sorted(region["region"] for region in result["regions"]) == ["Gulf", "Levant"]
+    ranks = [node["rank"] for node in result["where"]]
+    assert ranks == sorted(ranks) and not set(ranks) & {region["rank"] for region in result["regions"]}
     assert {(n["store_id"], n["touchpoint"]) for n in result["where"]} >= {("ST003", "Delivery")}
 
 
