@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB := data/cx.db
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,14 @@ $(DB): | $(VENV)/.runtime
 run: $(VENV)/.runtime $(DB)
 	$(BIN)/streamlit run app.py
 
-test: $(VENV)/.dev
+# The browser tests drive Debian's Chromium through Playwright (no browser download is possible):
+# installed here when missing and this is root on Debian; otherwise those tests skip with the reason.
+browser:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "no $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)"; fi; }
+
+test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile

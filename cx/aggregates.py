@@ -119,7 +119,7 @@ def _query(
     needed = tables_needed(scope, tuple(key for key in by if key != "touchpoint"))
     query = (
         select(*groups, *_measures(spec, table))
-        .select_from(_joined(table, needed))
+        .select_from(organisation_join(table, needed))
         .where(*conditions)
         .group_by(*groups)
     )
@@ -159,8 +159,9 @@ def _touchpoint_names(engine: Engine) -> dict[int, str]:
         return dict(connection.execute(select(Touchpoint.id, Touchpoint.name)).all())
 
 
-def _joined(table: Table, needed: set[str]):
-    """The rollup joined to just the organisation tables the query uses."""
+def organisation_join(table: Table, needed: set[str]):
+    """``table`` (a rollup or a fact table) joined to just the organisation tables a query uses
+    (``needed``, see :func:`cx.scope.tables_needed`)."""
     joined = table
     if needed & {"store", "region", "brand", "district"}:
         joined = joined.join(Store.__table__, Store.store_id == table.c.store_id)

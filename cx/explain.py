@@ -20,13 +20,13 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
-from sqlalchemy import Engine, literal, select, union_all
+from sqlalchemy import Engine, String, literal, select, union_all
 
 from cx import detection, stats, themes
-from cx.aggregates import sums
+from cx.aggregates import organisation_join, sums
 from cx.changes import metric_changes
 from cx.metrics import nps_components
-from cx.models import Action, Brand, District, NpsResponse, Region, Review, Store, SurveyResponse
+from cx.models import Action, NpsResponse, Review, SurveyResponse, Touchpoint
 from cx.periods import Period
 from cx.queries import latest_data_day, store_directory
 from cx.scope import Scope, scope_conditions, tables_needed
@@ -332,15 +332,10 @@ def changed_parts(engine: Engine, *, metric: str, scope: Scope, after: Period, b
     changes = changes.dropna(subset=[key, "delta"]) if len(changes) else changes
     if changes.empty:
         return []
-    p_values = changes["p_value"].to_numpy(dtype=float)
-    q_values = np.full(len(changes), np.nan)
-    tested = np.isfinite(p_values)
-    if tested.any():
-        q_values[tested] = stats.fdr(p_values[tested]).adjusted
     signals = _ewma_signals(engine, metric, scope, key, after, before) if metric != "revenue" else {}
     changed = []
-    for row, q in zip(changes.itertuples(), q_values, strict=True):
-        signal = signals.get(getattr(row, key))
+    for row in changes.itertuples():
+        signal, q = signals.get(getattr(row, key)), row.q_value  # q: Benjamini-Hochberg across the parts
         if (np.isfinite(q) and q < 0.05) or signal is not None:
             changed.append({"key": getattr(row, key), "delta": _num(row.delta), "p_value": _num(row.p_value),
                             "q_value": _num(q), "signal": signal, "n_before": _num(row.n_before),
@@ -350,7 +345,7 @@ def changed_parts(engine: Engine, *, metric: str, scope: Scope, after: Period, b
 
 def _ewma_signals(engine, metric: str, scope: Scope, key: str, after: Period, before: Period) -> dict:
     """Part -> first month (ISO date) in ``after`` whose EWMA of standardised residuals signals."""
-    brand_scope = Scope(visible_stores=scope.visible_stores)
+    brand_scope = scope.whole_brand()
     brand = monthly_values(engine, metric=metric, scope=brand_scope, by=(key,) if key == "touchpoint" else ())
     unit = _pooled_variance(brand)
     parts = monthly_values(engine, metric=metric, scope=scope, by=(key,))
@@ -454,7 +449,7 @@ def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> 
     moved with the brand (seasonality) scores about 0, and SE comes from the scope's per-answer variance
     and the node's answers (:func:`noise_se`), so a tiny node needs a large change to score. Nodes
     with a touchpoint add each metric's share evidence (:func:`_share_z`)."""
-    measured = [m for m in _evidence(metric) if "touchpoint" not in by or m in TOUCHPOINT_METRICS]
+    measured = [m for m in evidence_metrics(metric) if "touchpoint" not in by or m in TOUCHPOINT_METRICS]
     scored = [(m, _nodes(engine, m, scope, after, before, by)) for m in measured]
     scored = [(m, nodes) for m, nodes in scored if len(nodes)]
     if not scored:
@@ -490,14 +485,6 @@ def _ranked(nodes: pd.DataFrame, overall: dict) -> pd.DataFrame:
     return nodes.assign(rank=score).sort_values("rank", ascending=False, na_position="last")
 
 
-def _evidence(metric: str) -> tuple[str, ...]:
-    return (
-        evidence_metrics(metric if metric in FEEDBACK_METRICS else "nps")
-        if metric != "revenue"
-        else ("revenue",)
-    )
-
-
 def _nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.DataFrame:
     """Nodes of one metric with Kitagawa contributions and their unexpected-deviation ``z``."""
     overall = _what(engine, metric, scope, after, before)
@@ -513,7 +500,7 @@ def _nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> pd.Data
     nodes["contribution"] = (weight_after + weight_before) / 2 * nodes["delta"] + (
         (nodes["after"] + nodes["before"]) / 2 * (weight_after - weight_before)
     )
-    brand_scope = Scope(visible_stores=scope.visible_stores)
+    brand_scope = scope.whole_brand()
     if "touchpoint" in by:
         if by == ("store", "touchpoint"):
             stores = metric_changes(
@@ -612,13 +599,6 @@ def _touchpoints(engine, nodes: pd.DataFrame, scope, after, before) -> list[dict
             for r in nodes.itertuples()]  # fmt: skip
 
 
-FEEDBACK_TEXTS = (
-    ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment),
-    ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment),
-    ("review", Review, Review.posted_at, Review.text),
-)
-
-
 def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Period) -> list[dict]:
     """Survey attributes (speed, staff ...) ranked by their unexpected change: ``attribute, before,
     after, delta, low, high, p_value, q_value, z, n_before, n_after``. Welch's test per attribute
@@ -629,7 +609,7 @@ def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Pe
     changes = changes.dropna(subset=["attribute", "delta"]) if len(changes) else changes
     if changes.empty:
         return []
-    brand_scope = Scope(visible_stores=scope.visible_stores)
+    brand_scope = scope.whole_brand()
     expected = pd.Series(0.0, index=changes.index)
     if scope != brand_scope:
         brand = metric_changes(engine, metric="attribute_mean", scope=brand_scope, period=after, before=before,
@@ -658,35 +638,33 @@ def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Pe
     ]
 
 
+FEEDBACK_TEXTS = (  # source, table, its date column, its text column, whether answers name a touchpoint
+    ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment, True),
+    ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment, True),
+    ("review", Review, Review.posted_at, Review.text, False),
+)
+
+
 def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:
-    """Comments and review texts (``source, date, store_id, text``) of the scope in the period."""
-    scope = Scope(**{**vars(scope), "touchpoint": None, "stage": None})
+    """Comments and review texts (``source, date, store_id, touchpoint, text``) of the scope's stores in
+    the period; ``touchpoint`` is where an NPS or survey answer was given (``None`` for reviews)."""
+    scope = scope.all_touchpoints()
     tables = tables_needed(scope, ())
     parts = []
-    for source, model, moment, column in FEEDBACK_TEXTS:
+    for source, model, moment, column, at_touchpoint in FEEDBACK_TEXTS:
+        table = model.__table__
+        given_at = Touchpoint.name if at_touchpoint else literal(None, String)
         columns = (literal(source).label("source"), moment.label("date"), model.store_id.label("store_id"),
-                   column.label("text"))  # fmt: skip
+                   given_at.label("touchpoint"), column.label("text"))  # fmt: skip
+        joined = organisation_join(table, tables | {"touchpoint"} if at_touchpoint else tables)
         parts.append(
-            _joined(select(*columns), model, tables).where(
+            select(*columns).select_from(joined).where(
                 column.is_not(None), moment >= period.start, moment < period.end + dt.timedelta(days=1),
                 *scope_conditions(scope, store_id=model.store_id))
         )  # fmt: skip
     with engine.connect() as connection:
         rows = connection.execute(union_all(*parts)).all()
-    return pd.DataFrame(rows, columns=["source", "date", "store_id", "text"])
-
-
-def _joined(query, model, tables: set[str]):
-    """``query`` joined to the organisation tables that the scope's conditions name."""
-    if tables & {"store", "region", "brand", "district"}:
-        query = query.join(Store, Store.store_id == model.store_id)
-    if tables & {"region", "brand"}:
-        query = query.join(Region, Region.id == Store.region_id)
-    if "brand" in tables:
-        query = query.join(Brand, Brand.id == Region.brand_id)
-    if "district" in tables:
-        query = query.outerjoin(District, District.id == Store.district_id)
-    return query
+    return pd.DataFrame(rows, columns=["source", "date", "store_id", "touchpoint", "text"])
 
 
 BASELINE_STORES = 50  # stores whose comments stand for "the rest of the brand" in themes

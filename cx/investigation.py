@@ -16,15 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from cx import stats, themes
 from cx.aggregates import sums
 from cx.explain import FEEDBACK_METRICS, TOUCHPOINT_METRICS, evidence_metrics, feedback_texts
-from cx.models import Brand, District, NpsResponse, Region, Store, SurveyResponse, Touchpoint
 from cx.periods import Period
 from cx.rollups import NPS_COUNTS
-from cx.scope import Scope, scope_conditions
+from cx.scope import Scope
 from cx.summary import metric_trend
 
 MIN_ANSWERS = 30  # per window: below this a change must be huge (NPS: ~40 points) to tell from noise
@@ -45,7 +44,6 @@ def notable(nodes: pd.DataFrame) -> pd.Series:
 
 ALPHA = 0.05
 DRILL_KEYS = ("region", "store", "touchpoint", "term")
-PER_TOUCHPOINT = ("nps", "csat_top2")  # the metrics answers carry a touchpoint for
 COMMENT_COLUMNS = ("date", "source", "store_id", "touchpoint", "text")
 
 
@@ -357,7 +355,7 @@ def _sales_standout(nodes: pd.DataFrame, *, scope_name: str) -> str:
 def whole_brand(scope: Scope) -> bool:
     """True when ``scope`` is the brand itself (every store the user may see, no other filter): its
     touchpoints are then measured against no change and its own monthly series is searched as it is."""
-    return scope == Scope(visible_stores=scope.visible_stores)
+    return scope == scope.whole_brand()
 
 
 def display_order(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -708,43 +706,13 @@ def touchpoint_comments(engine: Engine, *, scope: Scope, touchpoint: str, period
     word of the name among its tokens: "Mobile app" needs both words). Newest first; ``touchpoint``
     is where the answer was given (empty for reviews).
     """
-    given = _comments_at_touchpoints(engine, scope=scope, period=period)
-    reviews = feedback_texts(engine, scope=scope, period=period)
-    reviews = reviews.loc[reviews["source"] == "review"].assign(touchpoint=None)
-    pool = pd.concat(
-        [frame for frame in (given, reviews[list(COMMENT_COLUMNS)]) if len(frame)], ignore_index=True
-    )
+    pool = feedback_texts(engine, scope=scope, period=period)[list(COMMENT_COLUMNS)]
     if pool.empty:
-        return given
+        return pool
     name = set(themes.tokenize(pd.Series([touchpoint])).iloc[0])
     names_it = themes.tokenize(pool["text"]).map(lambda found: bool(name) and name <= set(found))
     chosen = pool.loc[(pool["touchpoint"] == touchpoint).to_numpy() | names_it.to_numpy(dtype=bool)]
     return _newest_first(chosen.assign(date=pd.to_datetime(chosen["date"])))
-
-
-def _comments_at_touchpoints(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:
-    """NPS and survey comments with the touchpoint they were given at."""
-    parts = []
-    for source, model in (("nps", NpsResponse), ("survey", SurveyResponse)):
-        query = (
-            select(model.responded_at.label("date"), model.store_id.label("store_id"),
-                   Touchpoint.name.label("touchpoint"), model.comment.label("text"))
-            .join(Store, Store.store_id == model.store_id)
-            .join(Region, Region.id == Store.region_id)
-            .join(Brand, Brand.id == Region.brand_id)
-            .outerjoin(District, District.id == Store.district_id)
-            .outerjoin(Touchpoint, Touchpoint.id == model.touchpoint_id)
-            .where(model.comment.is_not(None), model.responded_at >= period.start,
-                   model.responded_at < period.end + dt.timedelta(days=1),
-                   *scope_conditions(Scope(**{**vars(scope), "touchpoint": None, "stage": None}),
-                                     store_id=model.store_id))
-        )  # fmt: skip
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-        parts.append(
-            pd.DataFrame(rows, columns=["date", "store_id", "touchpoint", "text"]).assign(source=source)
-        )
-    return pd.concat(parts, ignore_index=True)[list(COMMENT_COLUMNS)]
 
 
 def complaint_share(
@@ -764,9 +732,9 @@ def complaint_share(
         ``touchpoint, complaint, k_before, m_before, share_before, k_after, m_after, share_after,
         delta, low, high, p_value`` (shares in %, ``None`` when a window has no complaints).
     """
-    measured = metric if metric in PER_TOUCHPOINT else "nps"
+    measured = metric if metric in TOUCHPOINT_METRICS else "nps"
     family = "nps" if measured == "nps" else "survey"
-    store_scope = Scope(**{**vars(scope), "touchpoint": None, "stage": None})
+    store_scope = scope.all_touchpoints()
     counts = {}
     for name, period in (("before", before), ("after", after)):
         frame = sums(engine, family, scope=store_scope, period=period, by=("touchpoint",))

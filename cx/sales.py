@@ -87,7 +87,7 @@ def _opened_on(engine: Engine, scope: Scope) -> pd.Series:
         .join(Region, Region.id == Store.region_id)
         .join(Brand, Brand.id == Region.brand_id)
         .outerjoin(District, District.id == Store.district_id)
-        .where(*scope_conditions(Scope(**{**vars(scope), "touchpoint": None, "stage": None})))
+        .where(*scope_conditions(scope.all_touchpoints()))
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()

@@ -6,7 +6,7 @@ Every query passes through :func:`scope_conditions`, so access control lives in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement
 
@@ -40,6 +40,14 @@ class Scope:
     @property
     def needs_touchpoints(self) -> bool:
         return self.touchpoint is not None or self.stage is not None
+
+    def whole_brand(self) -> Scope:
+        """The whole brand as this scope's caller may see it (the same ``visible_stores``)."""
+        return Scope(visible_stores=self.visible_stores)
+
+    def all_touchpoints(self) -> Scope:
+        """The same stores with no touchpoint or stage filter (for sources that carry no touchpoint)."""
+        return replace(self, touchpoint=None, stage=None)
 
     def describe(self) -> str:
         parts = [f"{k} {v}" for k, v in vars(self).items() if v is not None and k != "visible_stores"]

@@ -165,6 +165,13 @@ def update_params(**values: str | None) -> None:
             st.query_params[key] = value
 
 
+def investigate_link(label: str, *, help: str | None = None, **params: str) -> None:
+    """A link to the Root cause page that keeps the sidebar filters and adds ``params`` (store,
+    touchpoint, metric, mode)."""
+    st.page_link("pages/root_cause.py", label=label, icon=":material/troubleshoot:", help=help,
+                 query_params={**filter_params(), **params})  # fmt: skip
+
+
 def filter_params() -> dict[str, str]:
     """The current filters as query parameters, for links to other pages."""
     return {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}

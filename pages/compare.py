@@ -51,8 +51,7 @@ investigated = metric if metric in EXPLAIN_METRICS else "csat_top2"  # root caus
 if clicked:
     with st.container(horizontal=True):
         for store in clicked[:4]:
-            st.page_link("pages/root_cause.py", label=f"Investigate {store}", icon=":material/troubleshoot:",
-                         query_params={**common.filter_params(), "store": store, "metric": investigated})  # fmt: skip
+            common.investigate_link(f"Investigate {store}", store=store, metric=investigated)
 
 st.subheader("League table")
 shown = table.loc[table["store"].isin(clicked)] if clicked else table
@@ -103,5 +102,4 @@ else:
         with st.container(horizontal=True):
             st.page_link("pages/summary.py", label=f"Open {store} · {directory.loc[store, 'name']}",
                          icon=":material/storefront:", query_params={**common.filter_params(), "store": store})  # fmt: skip
-            st.page_link("pages/root_cause.py", label=f"Investigate {store}", icon=":material/troubleshoot:",
-                         query_params={**common.filter_params(), "store": store, "metric": investigated})  # fmt: skip
+            common.investigate_link(f"Investigate {store}", store=store, metric=investigated)

@@ -12,7 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from cx import charts, investigation
-from cx.explain import EXPLAIN_METRICS, action_effects, explain_change, feedback_texts, record_action
+from cx.explain import (
+    EXPLAIN_METRICS,
+    TOUCHPOINT_METRICS,
+    action_effects,
+    explain_change,
+    feedback_texts,
+    record_action,
+)
 from cx.queries import store_directory
 from pages import common
 
@@ -95,7 +102,7 @@ with st.spinner("Investigating..."):
         st.session_state["root_cause_at"] = (here, (touchpoint, term))
     view, view_metric, view_scope = result, metric, scope
     if touchpoint:  # the touchpoint's own series, in the same windows as its store
-        view_metric = metric if metric in investigation.PER_TOUCHPOINT else "nps"
+        view_metric = metric if metric in TOUCHPOINT_METRICS else "nps"
         view_scope = replace(scope, touchpoint=touchpoint)
         view = common.cached(explain_change, metric=view_metric, scope=view_scope, period=after)
 
@@ -290,7 +297,7 @@ with st.container(border=True):
 # --- 5. Why ----------------------------------------------------------------------------------------
 with st.container(border=True):
     st.subheader(STEPS[4])
-    measured = metric if metric in investigation.PER_TOUCHPOINT else "nps"
+    measured = metric if metric in TOUCHPOINT_METRICS else "nps"
     touchpoints = investigation.node_frame(result["touchpoints"], metric=measured, by_touchpoint=True)
     if small:
         st.info("Too few answers to compare touchpoints (see step 1).")

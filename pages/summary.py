@@ -42,9 +42,8 @@ for column, tile in zip(columns, tiles, strict=True):
             )
             badge = "significant" if tile["significant"] else "not significant"
             st.caption(f"n = {tile['n']:,.0f} {tile['unit']} · {interval} · {change} ({badge})")
-        st.page_link("pages/root_cause.py", label="Why?", icon=":material/troubleshoot:",
-                     query_params={**links, "metric": tile["metric"], "mode": "period"},
-                     help=f"Investigate what moved {tile['label']} in this period")  # fmt: skip
+        common.investigate_link("Why?", metric=tile["metric"], mode="period",
+                                help=f"Investigate what moved {tile['label']} in this period")  # fmt: skip
 
 st.subheader("Trends")
 trend_period = summary.trend_window(filters.period)
@@ -125,9 +124,8 @@ else:
     common.download_button(moved, label="Download movers", file_name="movers.csv", key="summary_movers_csv")
     with st.container(horizontal=True):
         for mover in moved.head(5).itertuples():
-            st.page_link("pages/root_cause.py", label=f"Investigate {mover.store} ({mover.delta:+.1f})",
-                         icon=":material/troubleshoot:",
-                         query_params={**links, "store": mover.store, "metric": "nps", "mode": "period"})  # fmt: skip
+            common.investigate_link(f"Investigate {mover.store} ({mover.delta:+.1f})", store=mover.store,
+                                    metric="nps", mode="period")  # fmt: skip
 
 st.subheader("Stores on the map")
 points = common.cached(summary.store_map, scope=filters.scope, period=filters.period)

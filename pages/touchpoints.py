@@ -32,8 +32,9 @@ else:
         else []
     )
     for store, touchpoint in picked[:4]:
-        st.page_link("pages/root_cause.py", label=f"Investigate {store} › {touchpoint}", icon=":material/troubleshoot:",
-                     query_params={**common.filter_params(), "store": store, "touchpoint": touchpoint, "metric": metric})  # fmt: skip
+        common.investigate_link(
+            f"Investigate {store} › {touchpoint}", store=store, touchpoint=touchpoint, metric=metric
+        )
     common.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
                            file_name=f"touchpoints_{metric}.csv", key="touch_heat_csv")  # fmt: skip
 
