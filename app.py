@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from cx import queries
-from pages import common
+from cx.store import queries
+from ui import common
 
 st.set_page_config(page_title="CX dashboard", page_icon=":material/storefront:", layout="wide")
 
 PAGES = [
-    st.Page("pages/summary.py", title="Executive summary", icon=":material/dashboard:", default=True),
-    st.Page("pages/compare.py", title="Compare locations", icon=":material/leaderboard:"),
-    st.Page("pages/touchpoints.py", title="Touchpoints & journey", icon=":material/route:"),
-    st.Page("pages/root_cause.py", title="Root cause", icon=":material/troubleshoot:"),
-    st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:"),
-    st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:"),
+    st.Page("ui/summary.py", title="Executive summary", icon=":material/dashboard:", default=True),
+    st.Page("ui/compare.py", title="Compare locations", icon=":material/leaderboard:"),
+    st.Page("ui/touchpoints.py", title="Touchpoints & journey", icon=":material/route:"),
+    st.Page("ui/root_cause.py", title="Root cause", icon=":material/troubleshoot:"),
+    st.Page("ui/goals.py", title="Goals", icon=":material/flag:"),
+    st.Page("ui/data.py", title="Data", icon=":material/database:"),
+    st.Page("ui/methods.py", title="Methods", icon=":material/menu_book:"),
 ]
 
 navigation = st.navigation(PAGES)

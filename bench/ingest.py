@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from cx.cli import main as cx_main
-from cx.db import make_engine, upgrade_schema
+from cx.config import make_engine
+from cx.store.schema import upgrade_schema
 
 STORES = 200
 

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert, text
 
-from cx.db import make_engine, upgrade_schema
-from cx.models import Brand, District, ImportBatch, Region, Store
-from cx.rollups import rebuild_rollups
+from cx.config import make_engine
+from cx.store.models import Brand, District, ImportBatch, Region, Store
+from cx.store.rollups import rebuild_rollups
+from cx.store.schema import upgrade_schema
 
 START = dt.date(2023, 1, 1)
 DAYS = 3 * 365

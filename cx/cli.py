@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from cx.consistency import consistency
-from cx.db import make_engine, upgrade_schema
-from cx.drivers import DRIVER_KEYS, key_drivers
-from cx.explain import EXPLAIN_METRICS, explain_change
+from cx.analysis.consistency import consistency
+from cx.analysis.drivers import DRIVER_KEYS, key_drivers
+from cx.analysis.explain import EXPLAIN_METRICS, explain_change
+from cx.analysis.locations import COMPARABLE, league_table
+from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
-from cx.locations import COMPARABLE, league_table
-from cx.metrics import METRIC_COLUMNS, metric_table
+from cx.metrics.tables import METRIC_COLUMNS, metric_table
 from cx.periods import Period
-from cx.scope import Scope
-from cx.settings import Settings
+from cx.store.schema import upgrade_schema
+from cx.store.scope import Scope
 
 COMPARE_KEYS = ("store_id", "value", "low", "high", "n", "shrunk", "rank", "rank_low", "rank_high", "funnel_95",
                 "funnel_998")  # fmt: skip
@@ -255,8 +255,8 @@ def _clean(value):
 
 
 def _demo(engine, settings: Settings, seed: int) -> int:
-    from cx.demo import demo_brand
     from cx.ingest import load_frame
+    from cx.ingest.demo import demo_brand
 
     upgrade_schema(engine)
     brand = demo_brand(seed)

@@ -17,7 +17,7 @@ def open_page(monkeypatch, url: str, page: str, *, timeout: float = 120, **param
     for key, value in params.items():
         app.query_params[key] = value
     app.run()
-    if page != "pages/summary.py":
+    if page != "ui/summary.py":
         app.switch_page(page)
         app.run()
     return app

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cx.db import make_engine, upgrade_schema
-from cx.demo import DemoBrand, generate_brand
+from cx.config import make_engine
 from cx.ingest import ImportOptions, load_frame
+from cx.ingest.demo import DemoBrand, generate_brand
+from cx.store.schema import upgrade_schema
 
 
 def small_brand(seed: int = 3) -> DemoBrand:

@@ -13,7 +13,8 @@ from functools import cache
 import pytest
 from sqlalchemy import create_engine, text
 
-from cx.db import make_engine, upgrade_schema
+from cx.config import make_engine
+from cx.store.schema import upgrade_schema
 
 POSTGRES_URL = os.environ.get("CX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("CX_REQUIRE_POSTGRES") == "1"
@@ -100,7 +101,7 @@ def _navigation_apps(monkeypatch):
 
     AppTest resets Streamlit's "pages directory" flag before every run, which makes it execute a page
     file on its own (skipping ``app.py``: no sidebar filters, banner or footer) because our pages live
-    in ``pages/``. The server clears that flag on the first ``st.navigation`` call; do the same here.
+    in ``ui/``. The server clears that flag on the first ``st.navigation`` call; do the same here.
     """
     from streamlit.runtime.pages_manager import PagesManager
 

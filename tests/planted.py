@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cx.db import make_engine, upgrade_schema
-from cx.demo import TOUCHPOINTS, Incident, generate_brand
-from cx.explain import explain_change
-from cx.scope import Scope
-from cx.themes import tokenize
+from cx.analysis.explain import explain_change
+from cx.config import make_engine
+from cx.ingest.demo import TOUCHPOINTS, Incident, generate_brand
+from cx.stats.themes import tokenize
+from cx.store.schema import upgrade_schema
+from cx.store.scope import Scope
 from tests.brands import load_brand
 
 ENGLISH = ("late", "cold", "missing", "waited", "broken", "rude", "dirty", "slow", "wrong", "lost")

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from cx.cli import main
-from cx.db import make_engine
+from cx.config import make_engine
 from tests.helpers import count, load, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from cx.changes import metric_changes
-from cx.consistency import consistency
-from cx.db import make_engine, upgrade_schema
-from cx.demo import Incident, generate_brand
-from cx.drivers import key_drivers
-from cx.locations import league_table
+from cx.analysis.consistency import consistency
+from cx.analysis.drivers import key_drivers
+from cx.analysis.locations import league_table
+from cx.config import make_engine
+from cx.ingest.demo import Incident, generate_brand
+from cx.metrics.changes import metric_changes
 from cx.periods import Period
-from cx.scope import Scope
+from cx.store.schema import upgrade_schema
+from cx.store.scope import Scope
 from tests.brands import load_brand
 from tests.helpers import load, write_csv
 
@@ -123,8 +124,8 @@ def test_drivers_rank_the_attribute_that_drives_csat(database_url, tmp_path, cap
 
 
 def test_peer_groups_and_consistency_trend(incident_brand):
-    from cx.consistency import consistency_trend
-    from cx.locations import peer_scope
+    from cx.analysis.consistency import consistency_trend
+    from cx.analysis.locations import peer_scope
 
     engine, brand = incident_brand
     stores = brand.frames["stores"].set_index("store_id")

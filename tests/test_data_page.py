@@ -20,7 +20,7 @@ def page(monkeypatch, sqlite_url) -> AppTest:
     monkeypatch.setenv("CX_DATABASE_URL", sqlite_url)
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("ui/data.py").run()
     assert not app.exception
     return app
 
@@ -151,7 +151,7 @@ def test_history_and_health_after_loads_from_the_command_line(monkeypatch, sqlit
     monkeypatch.setenv("CX_DATABASE_URL", sqlite_url)
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("ui/data.py").run()
     assert not app.exception
     assert not any("No data is loaded yet" in info.value for info in app.info)
     history = next(frame.value for frame in app.dataframe if "file_name" in frame.value)

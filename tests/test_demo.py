@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cx.demo import (
+from cx.ingest.demo import (
     DEFAULT_INCIDENT,
     FRAME_KINDS,
     PLATFORMS,
@@ -18,7 +18,7 @@ from cx.demo import (
     demo_brand,
     generate_brand,
 )
-from cx.touchpoints import DEFAULT_TOUCHPOINTS
+from cx.store.catalogue import DEFAULT_TOUCHPOINTS
 
 CATALOGUE = {name for name, _, _ in DEFAULT_TOUCHPOINTS}
 ARABIC = re.compile("[\u0600-\u06ff]")

@@ -1,4 +1,4 @@
-"""``cx.detection`` against hand-worked numbers (the arithmetic in the comments) and textbook values,
+"""``cx.stats.detection`` against hand-worked numbers (the arithmetic in the comments) and textbook values,
 plus seeded simulations: a shifted series is found near its shift, in-control series rarely signal,
 ``nan`` periods are skipped and series too short for a result give ``None``/``nan``.
 """
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from cx.detection import (
+from cx.stats.detection import (
     changepoint,
     cusum_chart,
     cusum_decision_interval,

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cx.analysis.explain import _peer_z, _share_z, action_effects, noise_se, record_action
 from cx.cli import main
-from cx.db import make_engine
-from cx.demo import Incident, generate_brand
-from cx.explain import _peer_z, _share_z, action_effects, noise_se, record_action
-from cx.scope import Scope
+from cx.config import make_engine
+from cx.ingest.demo import Incident, generate_brand
+from cx.store.scope import Scope
 from tests.brands import load_brand
 
 KEYS = {"what", "when", "where", "sources", "touchpoints", "themes", "verbatims", "reaction"}

@@ -1,4 +1,4 @@
-"""The methods glossary (``cx/glossary.md``) that the Methods page renders with ``st.markdown``.
+"""The methods glossary (``cx/present/glossary.md``) that the Methods page renders with ``st.markdown``.
 
 Checks the contract of the page, not its prose: every key the code and CLI JSON emit is defined (as a
 ``### key`` heading or a ``- `key` — ...`` definition line), every ``$$`` block and inline ``$...$`` is
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-GLOSSARY = Path(__file__).resolve().parents[1] / "cx" / "glossary.md"
+GLOSSARY = Path(__file__).resolve().parents[1] / "cx" / "present" / "glossary.md"
 
 METRIC_KEYS = (
     "nps", "nps_low", "nps_high", "nps_n", "promoters_pct", "passives_pct", "detractors_pct",
@@ -135,10 +135,10 @@ def test_every_key_is_defined(key):
 
 
 def test_every_key_the_code_emits_is_defined():
+    from cx.analysis.consistency import CONSISTENCY_KEYS as code_consistency_keys
+    from cx.analysis.drivers import DRIVER_KEYS as code_driver_keys
     from cx.cli import COMPARE_KEYS as cli_compare_keys
-    from cx.consistency import CONSISTENCY_KEYS as code_consistency_keys
-    from cx.drivers import DRIVER_KEYS as code_driver_keys
-    from cx.metrics import METRIC_COLUMNS
+    from cx.metrics.tables import METRIC_COLUMNS
 
     defined = set(HEADING.findall(glossary())) | set(DEFINITION.findall(glossary()))
     emitted = set(METRIC_COLUMNS) | set(cli_compare_keys) | set(code_consistency_keys) | set(code_driver_keys)

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cx.db import make_engine
-from cx.goals import (
+from cx.analysis.goals import (
     at_risk_goals,
     create_goal,
     delete_goal,
@@ -23,9 +22,10 @@ from cx.goals import (
     update_goal,
     weighted_trend,
 )
-from cx.metrics import metric_table
+from cx.config import make_engine
+from cx.metrics.tables import metric_table
 from cx.periods import Period
-from cx.scope import Scope
+from cx.store.scope import Scope
 from tests.helpers import load, write_csv
 
 approx = pytest.approx

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx.db import make_engine
-from cx.goals import create_goal, list_goals
-from cx.queries import latest_data_day
+from cx.analysis.goals import create_goal, list_goals
+from cx.config import make_engine
+from cx.store.queries import latest_data_day
 from tests.apptest import open_page
 from tests.brands import brand_database, small_brand
 
@@ -37,7 +37,7 @@ def stored_goals(url: str):
 
 
 def goals_page(monkeypatch, url: str) -> AppTest:
-    app = open_page(monkeypatch, url, "pages/goals.py", timeout=60)
+    app = open_page(monkeypatch, url, "ui/goals.py", timeout=60)
     assert not app.exception
     return app
 

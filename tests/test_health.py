@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cx.db import make_engine
-from cx.health import HEALTH_COLUMNS, data_health, health_summary, volume_heatmap, weekly_volume
+from cx.analysis.health import HEALTH_COLUMNS, data_health, health_summary, volume_heatmap, weekly_volume
+from cx.config import make_engine
 from tests.helpers import load, write_csv
 
 

@@ -9,11 +9,12 @@ import math
 import pandas as pd
 import pytest
 
-from cx import charts, investigation
-from cx.db import make_engine
-from cx.explain import weekly_series
+from cx.analysis.explain import weekly_series
+from cx.config import make_engine
 from cx.periods import Period
-from cx.scope import Scope
+from cx.present import charts
+from cx.present import root_cause as investigation
+from cx.store.scope import Scope
 from tests.helpers import load, write_csv
 
 # The Root cause page's own example: store ST007 of the demo brand, NPS in the latest change found.

@@ -8,13 +8,13 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-GLOSSARY = Path(__file__).resolve().parents[1] / "cx" / "glossary.md"
+GLOSSARY = Path(__file__).resolve().parents[1] / "cx" / "present" / "glossary.md"
 
 
 def methods_page(monkeypatch, url: str) -> AppTest:
     monkeypatch.setenv("CX_DATABASE_URL", url)
     app = AppTest.from_file(APP, default_timeout=60)
-    app.switch_page("pages/methods.py")
+    app.switch_page("ui/methods.py")
     app.run()
     return app
 

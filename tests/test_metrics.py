@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from cx.cli import main
-from cx.db import make_engine
-from cx.metrics import metric_table
+from cx.config import make_engine
+from cx.metrics.tables import metric_table
 from cx.periods import Period
-from cx.scope import Scope
+from cx.store.scope import Scope
 from tests.helpers import load, write_csv
 
 STORES = ("store_id,name,region,format", "A,Alpha,North,mall", "B,Beta,North,street", "C,Gamma,South,mall")
@@ -191,7 +191,7 @@ def test_all_alike_answers_do_not_break_comparisons(database_url, tmp_path, caps
 
 
 def test_like_for_like_sales_growth(database_url, tmp_path, capsys):
-    from cx.sales import like_for_like, sales_growth
+    from cx.analysis.sales import like_for_like, sales_growth
 
     load(capsys, database_url, "stores", write_csv(tmp_path / "s.csv", *STORES))
     rows = [f"A,2025-01-{d:02d},100,10" for d in range(1, 11)] + [
@@ -218,7 +218,7 @@ def test_like_for_like_sales_growth(database_url, tmp_path, capsys):
 
 
 def test_touchpoint_heatmap_and_stages(loaded):
-    from cx.journey import stage_rollup, touchpoint_heatmap
+    from cx.analysis.touchpoints import stage_rollup, touchpoint_heatmap
 
     engine = make_engine(loaded)
     heat = touchpoint_heatmap(engine, scope=Scope(), metric="nps").set_index(["store", "touchpoint"])

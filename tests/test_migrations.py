@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from cx.db import alembic_config, make_engine, upgrade_schema
+from cx.config import make_engine
+from cx.store.schema import alembic_config, upgrade_schema
 from tests.helpers import count, load, write_csv
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from cx.demo import generate_brand
+from cx.ingest.demo import generate_brand
 from tests.apptest import open_page
 from tests.brands import brand_database
 
 PAGES = {
-    "pages/summary.py": "Executive summary",
-    "pages/compare.py": "Compare locations",
-    "pages/touchpoints.py": "Touchpoints & journey",
-    "pages/root_cause.py": "Root cause",
-    "pages/goals.py": "Goals",
-    "pages/data.py": "Data",
-    "pages/methods.py": "Methods",
+    "ui/summary.py": "Executive summary",
+    "ui/compare.py": "Compare locations",
+    "ui/touchpoints.py": "Touchpoints & journey",
+    "ui/root_cause.py": "Root cause",
+    "ui/goals.py": "Goals",
+    "ui/data.py": "Data",
+    "ui/methods.py": "Methods",
 }
 
 
@@ -35,7 +35,7 @@ def test_every_page_renders(monkeypatch, brand_url, page):
 
 
 def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
-    app = open_page(monkeypatch, brand_url, "pages/summary.py")
+    app = open_page(monkeypatch, brand_url, "ui/summary.py")
     labels = [metric.label for metric in app.metric]
     assert labels[:4] == ["NPS", "CSAT top-2-box", "Review rating", "Revenue"]
     captions = " ".join(c.value for c in app.caption)
@@ -46,9 +46,7 @@ def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
     )
 
 
-@pytest.mark.parametrize(
-    "page", ["pages/summary.py", "pages/compare.py", "pages/touchpoints.py", "pages/root_cause.py"]
-)
+@pytest.mark.parametrize("page", ["ui/summary.py", "ui/compare.py", "ui/touchpoints.py", "ui/root_cause.py"])
 def test_empty_database_shows_a_sentence(monkeypatch, sqlite_url, page):
     app = open_page(monkeypatch, sqlite_url, page)
     assert not app.exception
@@ -57,7 +55,7 @@ def test_empty_database_shows_a_sentence(monkeypatch, sqlite_url, page):
 
 def test_filters_round_trip_through_the_url(monkeypatch, brand_url):
     app = open_page(
-        monkeypatch, brand_url, "pages/summary.py", period="last_month", compare="last_year", region="Levant"
+        monkeypatch, brand_url, "ui/summary.py", period="last_month", compare="last_year", region="Levant"
     )
     assert not app.exception
     assert app.selectbox(key="filter_period").value == "last_month"
@@ -70,7 +68,7 @@ def test_filters_round_trip_through_the_url(monkeypatch, brand_url):
 
 
 def test_compare_side_by_side_and_peer_group(monkeypatch, brand_url):
-    app = open_page(monkeypatch, brand_url, "pages/compare.py")
+    app = open_page(monkeypatch, brand_url, "ui/compare.py")
     app.selectbox(key="compare_metric").set_value("rating").run()
     assert not app.exception
     league = app.dataframe[0].value
@@ -83,7 +81,7 @@ def test_compare_side_by_side_and_peer_group(monkeypatch, brand_url):
 
 
 def test_touchpoints_drivers_switch(monkeypatch, brand_url):
-    app = open_page(monkeypatch, brand_url, "pages/touchpoints.py")
+    app = open_page(monkeypatch, brand_url, "ui/touchpoints.py")
     app.radio(key="touch_driver_target").set_value("csat").run()
     assert not app.exception
     assert any("relative weights" in c.value for c in app.caption)

@@ -8,8 +8,9 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from cx.db import alembic_config, make_engine, upgrade_schema
-from cx.rollups import rebuild_rollups
+from cx.config import make_engine
+from cx.store.rollups import rebuild_rollups
+from cx.store.schema import alembic_config, upgrade_schema
 from tests.brands import load_brand, small_brand
 
 

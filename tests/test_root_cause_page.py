@@ -13,14 +13,14 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx.db import make_engine
-from cx.demo import DEFAULT_INCIDENT, generate_brand
-from cx.explain import explain_change
-from cx.scope import Scope
+from cx.analysis.explain import explain_change
+from cx.config import make_engine
+from cx.ingest.demo import DEFAULT_INCIDENT, generate_brand
+from cx.store.scope import Scope
 from tests.apptest import open_page as open_app_page
 from tests.brands import brand_database
 
-PAGE = "pages/root_cause.py"
+PAGE = "ui/root_cause.py"
 STEPS = ["1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",
          "6. How customers reacted", "7. Did it change after an action"]  # fmt: skip
 STORE, TOUCHPOINT = DEFAULT_INCIDENT.store_id, DEFAULT_INCIDENT.touchpoint  # ST007, Delivery
@@ -247,9 +247,9 @@ def test_empty_description_is_refused_with_a_sentence(monkeypatch, brand_file, t
 @pytest.mark.parametrize(
     ("page", "prepare", "label"),
     [
-        ("pages/compare.py", lambda app: app.multiselect(key="compare_side").set_value(["ST001", STORE]).run(),
+        ("ui/compare.py", lambda app: app.multiselect(key="compare_side").set_value(["ST001", STORE]).run(),
          f"Investigate {STORE}"),
-        ("pages/summary.py", lambda app: app, "Why?"),
+        ("ui/summary.py", lambda app: app, "Why?"),
     ],
     ids=["compare", "summary"],
 )  # fmt: skip
@@ -268,7 +268,7 @@ def test_links_from_other_pages_open_the_investigation(monkeypatch, brand_url, p
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert step_headings(app) == STEPS
-    if page == "pages/compare.py":
+    if page == "ui/compare.py":
         assert app.selectbox(key="filter_store").value == STORE
         assert f"At store {STORE}," in texts(app)
     else:
@@ -276,7 +276,7 @@ def test_links_from_other_pages_open_the_investigation(monkeypatch, brand_url, p
 
 
 def test_store_link_without_other_filters_lands_on_the_store(monkeypatch, brand_url):
-    app = open_page(monkeypatch, brand_url, "pages/summary.py")
+    app = open_page(monkeypatch, brand_url, "ui/summary.py")
     for key in list(app.query_params):
         del app.query_params[key]
     app.query_params["store"] = STORE

@@ -1,4 +1,4 @@
-"""``cx.themes``: tokenising English, Arabic and Persian comments, Fightin' Words against hand-worked
+"""``cx.stats.themes``: tokenising English, Arabic and Persian comments, Fightin' Words against hand-worked
 numbers and a planted-word corpus, and representative comments.
 """
 
@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from cx.themes import (
+from cx.stats.themes import (
     FIGHTIN_WORDS_COLUMNS,
     VERBATIM_COLUMNS,
     fightin_words,

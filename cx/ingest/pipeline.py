@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from cx.exports import to_csv_bytes
 from cx.ingest.mapping import ColumnMapping, ColumnMappingError, apply_mapping, map_columns
 from cx.ingest.parsing import detect_language
 from cx.ingest.plan import (
@@ -27,8 +26,9 @@ from cx.ingest.readers import RawTable, UnreadableFileError, read_table
 from cx.ingest.schema import DERIVABLE_IDS, UNASSIGNED_REGION
 from cx.ingest.validate import MISSING_SPELLINGS, ScaleMismatchError, ValidatedRows, validate_rows
 from cx.ingest.writer import Progress, write_batch
-from cx.models import Store, Touchpoint
-from cx.touchpoints import canonical_touchpoint_names
+from cx.present.exports import to_csv_bytes
+from cx.store.catalogue import canonical_touchpoint_names
+from cx.store.models import Store, Touchpoint
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
 

@@ -18,8 +18,17 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from cx.ingest.plan import LoadPlan
 from cx.ingest.schema import DEFAULT_BRAND
-from cx.models import Brand, District, ImportBatch, Region, Store, SurveyAttribute, SurveyResponse, Touchpoint
-from cx.rollups import add_batch_to_rollups
+from cx.store.models import (
+    Brand,
+    District,
+    ImportBatch,
+    Region,
+    Store,
+    SurveyAttribute,
+    SurveyResponse,
+    Touchpoint,
+)
+from cx.store.rollups import add_batch_to_rollups
 
 CHUNK_ROWS = 50_000
 Progress = Callable[[int, int], None]

@@ -1,0 +1,59 @@
+"""Settings, and the one place that builds database engines.
+
+``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'cx.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain ``postgresql://`` URLs to the psycopg 3 driver we install."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    reports_dir: Path
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None) -> Settings:
+        """``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``."""
+        url = database_url or os.environ.get("CX_DATABASE_URL") or DEFAULT_DATABASE_URL
+        reports = Path(os.environ.get("CX_REPORTS_DIR", DATA_DIR / "imports"))
+        return cls(database_url=normalise_database_url(url), reports_dir=reports)
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-131072")  # 128 MB: bulk imports and rollups stay in memory
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

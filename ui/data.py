@@ -1,0 +1,403 @@
+"""Data: import a file with a checked column mapping, see the import history and each source's coverage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cx.analysis.health import SOURCE_LABELS, data_health, health_summary, volume_heatmap, weekly_volume
+from cx.config import Settings
+from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
+from cx.ingest.mapping import IGNORE, ColumnMappingError
+from cx.ingest.readers import RawTable, UnreadableFileError, read_table
+from cx.ingest.schema import ATTRIBUTE_PREFIX, field_specs
+from cx.ingest.validate import parse_rescale
+from cx.present.exports import to_csv_bytes
+from cx.store import queries
+from cx.store.scope import Scope
+from ui import common
+
+KIND_LABELS = {"stores": "Stores", **SOURCE_LABELS}
+ENCODINGS = {
+    "": "Detect",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1256": "Windows-1256 (Arabic)",
+    "cp1252": "Windows-1252 (Western European)",
+}
+PREVIEW_ROWS = 20
+LAST_IMPORT = "data_last_import"
+
+
+@st.cache_data(max_entries=2, show_spinner="Reading the file...")
+def _read(file_id: str, file_name: str, encoding: str, _content: bytes) -> RawTable:
+    """The uploaded file as a table of strings (``file_id`` and ``encoding`` key the cache)."""
+    return read_table(_content, file_name=file_name, encoding=encoding or None)
+
+
+def _automatic_fields(kind: str, columns: list[str], options: ImportOptions) -> dict[str, str]:
+    """Column -> field as ``preview_mapping`` matches them, even while a required field has no column.
+
+    When the full mapping fails, each required field is matched on its own with placeholders standing
+    in for the others, so the table still starts from every column the import recognises.
+    """
+    try:
+        mappings = [preview_mapping(kind, columns, options)]
+    except ColumnMappingError:
+        needed = [
+            spec.name for spec in field_specs(kind, create_stores=options.create_stores) if spec.required
+        ]
+        needed += ["revenue", "transactions"] if kind == "sales" else []
+        mappings = []
+        for probed in (None, *needed):
+            placeholders = {name: "?" for name in needed if name != probed}
+            try:
+                mappings.append(
+                    preview_mapping(
+                        kind, columns, replace(options, constants={**placeholders, **options.constants})
+                    )
+                )
+            except ColumnMappingError:
+                continue
+    fields = {source: name for mapping in mappings for name, source in mapping.sources.items()}
+    return {column: fields.get(column, IGNORE) for column in columns}
+
+
+def _import_options(kind: str, encoding: str) -> ImportOptions | None:
+    """The option widgets as ``ImportOptions`` (without the mapping); None after showing an error."""
+    left, right = st.columns(2)
+    date_format = left.text_input(
+        "Date format", placeholder="detected, or e.g. %d/%m/%Y", key="data_date_format"
+    )
+    as_of = right.date_input(
+        "Relative dates count back from",
+        value=None,
+        key="data_as_of",
+        help="The date that values such as '3 months ago' are counted from (default: today).",
+    )
+    create_stores = kind != "stores" and st.checkbox(
+        "Create stores the file names but the database lacks", key="data_create_stores"
+    )
+    strict = st.checkbox("Load nothing if any row is rejected", key="data_strict")
+    field_names = [spec.name for spec in field_specs(kind, create_stores=create_stores)]
+    st.caption("Constants fill a field for every row (a touchpoint, platform or region, for instance).")
+    constants = st.data_editor(
+        pd.DataFrame({"field": pd.Series(dtype="object"), "value": pd.Series(dtype="object")}),
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"data_constants_{kind}",
+        column_config={
+            "field": st.column_config.SelectboxColumn("Field", options=field_names, required=True),
+            "value": st.column_config.TextColumn("Value", required=True),
+        },
+    )
+    scaled = [spec.name for spec in field_specs(kind) if spec.type in ("score", "rating")]
+    scaled += [f"{ATTRIBUTE_PREFIX}*"] if kind == "surveys" else []
+    rescale = pd.DataFrame(columns=["field", "low", "high"])
+    if scaled:
+        st.caption("Rescale maps a rating given on another scale (e.g. 0-10) linearly onto ours.")
+        rescale = st.data_editor(
+            pd.DataFrame(
+                {
+                    "field": pd.Series(dtype="object"),
+                    "low": pd.Series(dtype="float"),
+                    "high": pd.Series(dtype="float"),
+                }
+            ),
+            num_rows="dynamic",
+            hide_index=True,
+            key=f"data_rescale_{kind}",
+            column_config={
+                "field": st.column_config.SelectboxColumn("Field", options=scaled, required=True),
+                "low": st.column_config.NumberColumn("File's minimum", required=True),
+                "high": st.column_config.NumberColumn("File's maximum", required=True),
+            },
+        )
+    constants = constants.dropna()
+    rescale = rescale.dropna()
+    try:
+        scales = parse_rescale({row.field: f"{row.low:g}-{row.high:g}" for row in rescale.itertuples()})
+    except ValueError as error:
+        st.error(str(error))
+        return None
+    return ImportOptions(
+        constants=dict(zip(constants["field"], constants["value"].str.strip(), strict=True)),
+        encoding=encoding or None,
+        date_format=date_format.strip() or None,
+        as_of=as_of,
+        rescale=scales,
+        create_stores=create_stores,
+        strict=strict,
+    )
+
+
+def _mapping_result(kind: str, columns: list[str], options: ImportOptions) -> None:
+    """What the import would read: each field's column or constant, the ignored columns, or the problem."""
+    try:
+        mapping = preview_mapping(kind, columns, options)
+    except ColumnMappingError as error:
+        st.error(str(error))
+        return
+    st.success("Every required field has a column or a constant.")
+    result = pd.DataFrame(
+        [(name, source) for name, source in mapping.sources.items()]
+        + [(name, f"constant {value!r}") for name, value in mapping.constants.items()],
+        columns=["field", "read from"],
+    )
+    st.dataframe(result, hide_index=True)
+    if mapping.unused:
+        st.caption("Columns ignored: " + ", ".join(mapping.unused))
+
+
+def _run_import(kind: str, upload, options: ImportOptions) -> None:
+    """Import the uploaded file with a progress bar, keep its summary and start a fresh run."""
+    bar = st.progress(0.0, text="Importing...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(
+            min(done / total, 1.0) if total else 1.0, text=f"Importing... {done:,} of {total:,} rows"
+        )
+
+    engine = common.engine(common.database_url())
+    try:
+        summary = load_bytes(
+            engine,
+            kind,
+            upload.getvalue(),
+            options,
+            file_name=upload.name,
+            reports_dir=Settings.from_env().reports_dir,
+            progress=progress,
+        )
+    except ImportFailed as failure:
+        summary = failure.summary
+    st.session_state[LAST_IMPORT] = summary
+    st.cache_data.clear()
+    st.rerun()
+
+
+def _show_summary(summary: ImportSummary) -> None:
+    """Counts, notices and rejected rows of the last import."""
+    if summary.error:
+        st.error(f"Nothing was loaded from {summary.file}: {summary.error}")
+    else:
+        st.success(f"{KIND_LABELS[summary.kind]} file {summary.file} imported as batch {summary.batch_id}.")
+    counts = {
+        "Read": summary.rows_read,
+        "Loaded": summary.rows_loaded,
+        "Already there": summary.rows_duplicate,
+        "Updated": summary.rows_updated,
+        "Rejected": summary.rows_rejected,
+    }
+    for column, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
+        column.metric(label, f"{value:,}")
+    if summary.notices:
+        st.code("\n".join(summary.notices), language=None, wrap_lines=True)
+    if summary.rejects is not None and len(summary.rejects):
+        st.subheader("Rejected rows")
+        st.dataframe(
+            summary.rejects,
+            hide_index=True,
+            column_config={
+                "row": st.column_config.NumberColumn(
+                    "Row", help="Row number in the file; the header is row 1"
+                ),
+                "column": "Column",
+                "value": "Value",
+                "reason": "Reason",
+            },
+        )
+        st.download_button(
+            "Download rejected rows (CSV)",
+            to_csv_bytes(summary.rejects),
+            file_name=f"{Path(summary.file).stem}-rejects.csv",
+            mime="text/csv",
+            key="data_rejects_download",
+            on_click="ignore",
+        )
+
+
+def _import_section() -> None:
+    kind = st.selectbox("Kind of file", KINDS, format_func=KIND_LABELS.get, key="data_kind")
+    upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="data_file")
+    if upload is None:
+        st.caption("Import a stores file first: NPS, survey, review and sales rows must name a known store.")
+        return
+    encoding = st.selectbox("Encoding", list(ENCODINGS), format_func=ENCODINGS.get, key="data_encoding")
+    try:
+        table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
+    except UnreadableFileError as error:
+        st.error(str(error))
+        return
+    source = "detected" if table.encoding_detected else "as chosen"
+    shape = f"{len(table.frame):,} rows, {len(table.frame.columns)} columns"
+    st.caption(f"{shape}; encoding {table.encoding} ({source}). The first rows:")
+    st.dataframe(table.frame.head(PREVIEW_ROWS), hide_index=True)
+    if table.malformed:
+        st.warning(f"{len(table.malformed):,} rows have more fields than the header; they will be rejected.")
+    with st.expander("Options"):
+        options = _import_options(kind, encoding)
+    if options is None:
+        return
+
+    columns = list(table.frame.columns)
+    automatic = _automatic_fields(kind, columns, options)
+    field_names = [spec.name for spec in field_specs(kind, create_stores=options.create_stores)]
+    choices = [
+        IGNORE,
+        *field_names,
+        *sorted({f for f in automatic.values() if f.startswith(ATTRIBUTE_PREFIX)}),
+    ]
+    st.markdown("**Column mapping**: the field each column is read as (`-` ignores the column).")
+    edited = st.data_editor(
+        pd.DataFrame({"column": columns, "field": [automatic[column] for column in columns]}),
+        hide_index=True,
+        disabled=["column"],
+        key=f"data_mapping_{kind}_{upload.file_id}",
+        column_config={
+            "column": "Column in the file",
+            "field": st.column_config.SelectboxColumn("Field", options=choices, required=True),
+        },
+    )
+    chosen = edited.loc[edited["field"] != IGNORE]
+    repeated = chosen.loc[chosen["field"].duplicated(keep=False)].groupby("field")["column"].agg(", ".join)
+    for name, sources in repeated.items():
+        st.warning(f"Field {name} is chosen for several columns ({sources}); choose one.")
+    options = replace(
+        options,
+        mapping={
+            column: name
+            for column, name in zip(edited["column"], edited["field"], strict=True)
+            if name != automatic[column]
+        },
+    )
+
+    validate, run = st.columns(2)
+    if validate.button("Validate", key="data_validate", width="stretch"):
+        _mapping_result(kind, columns, options)
+    if run.button("Import", type="primary", key="data_import", width="stretch", disabled=not repeated.empty):
+        _run_import(kind, upload, options)
+
+
+def _history_section() -> None:
+    history = common.cached(queries.import_history)
+    if history.empty:
+        st.caption("No imports yet.")
+        return
+    st.dataframe(
+        history,
+        hide_index=True,
+        column_order=[
+            "id",
+            "imported_at",
+            "kind",
+            "file_name",
+            "rows_read",
+            "rows_loaded",
+            "rows_duplicate",
+            "rows_updated",
+            "rows_rejected",
+            "options",
+        ],
+        column_config={
+            "id": st.column_config.NumberColumn("Batch"),
+            "imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
+            "kind": "Kind",
+            "file_name": "File",
+            "rows_read": st.column_config.NumberColumn("Read", format="localized"),
+            "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+            "rows_duplicate": st.column_config.NumberColumn("Already there", format="localized"),
+            "rows_updated": st.column_config.NumberColumn("Updated", format="localized"),
+            "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+            "options": st.column_config.TextColumn(
+                "Options", help="Mapping, constants and other options used"
+            ),
+        },
+    )
+
+
+def _health_section(health: pd.DataFrame) -> None:
+    summary = health_summary(health)
+    st.markdown("\n".join(f"- {sentence}" for sentence in summary["sentences"].values()))
+    st.dataframe(
+        health,
+        hide_index=True,
+        column_config={
+            "source": st.column_config.TextColumn("Source"),
+            "store": st.column_config.TextColumn("Store"),
+            "first": st.column_config.DateColumn("First date", format="YYYY-MM-DD"),
+            "last": st.column_config.DateColumn("Last date", format="YYYY-MM-DD"),
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            "rows_per_week": st.column_config.NumberColumn(
+                "Rows per week", format="%.1f", help="Mean over the weeks from the store's first week on"
+            ),
+            "empty_weeks": st.column_config.NumberColumn(
+                "Empty weeks", help="Weeks without rows between the store's first and last week"
+            ),
+            "gaps": st.column_config.NumberColumn("Gaps", help="Runs of empty weeks"),
+            "longest_gap": st.column_config.NumberColumn("Longest gap", help="Longest run of empty weeks"),
+            "weeks_behind": st.column_config.NumberColumn(
+                "Weeks behind", help="Weeks from the store's last week to the source's last week"
+            ),
+            "no_data": st.column_config.CheckboxColumn("No data"),
+        },
+    )
+    st.download_button(
+        "Download the health table (CSV)",
+        to_csv_bytes(health),
+        file_name="data-health.csv",
+        mime="text/csv",
+        key="data_health_download",
+        on_click="ignore",
+    )
+
+    loaded = [source for source in SOURCE_LABELS if source not in summary["never_loaded"]]
+    if not loaded:
+        return
+    st.subheader("Rows per store and week")
+    source = st.selectbox("Source", loaded, format_func=SOURCE_LABELS.get, key="data_volume_source")
+    filters = common.current_filters()
+    scope = filters.scope if filters else Scope()
+    volume = common.cached(weekly_volume, source=source, scope=scope)
+    if volume.empty:
+        st.info(f"No {SOURCE_LABELS[source]} rows for {scope.describe()}.")
+        return
+    st.caption(
+        f"Stores: {scope.describe()} (sidebar filters). Orange cells are weeks without rows inside a "
+        "store's range."
+    )
+    st.altair_chart(volume_heatmap(volume, source=source), width="stretch")
+    st.download_button(
+        "Download rows per store and week (CSV)",
+        to_csv_bytes(volume),
+        file_name=f"{source}-rows-per-week.csv",
+        mime="text/csv",
+        key="data_volume_download",
+        on_click="ignore",
+    )
+
+
+st.title("Data")
+health = common.cached(data_health)
+if health.empty:
+    st.info(
+        "No data is loaded yet. Import a stores file below, then NPS, survey, review or sales files "
+        "(or load the demo brand with `python -m cx demo`)."
+    )
+
+st.header("Import a file")
+_import_section()
+if LAST_IMPORT in st.session_state:
+    _show_summary(st.session_state[LAST_IMPORT])
+
+st.header("Import history")
+_history_section()
+
+st.header("Data health")
+if health.empty:
+    st.caption("Once stores are imported, this shows which stores each source covers, week by week.")
+else:
+    _health_section(health)

@@ -1,0 +1,149 @@
+"""Goals: a target per metric, scope and period; progress so far, the projection and the chance of meeting it."""
+
+import datetime as dt
+
+import streamlit as st
+
+from cx.analysis import goals
+from cx.present.exports import to_csv_bytes
+from cx.store import queries
+from ui import common
+
+st.title("Goals")
+filters = common.current_filters()
+if filters is None:
+    st.info(
+        "No data is loaded yet, so there is nothing to measure goals against. Import files on the Data page."
+    )
+    st.stop()
+
+engine = common.engine(common.database_url())
+directory = common.cached(queries.store_directory)
+notice = st.session_state.pop("goal_notice", None)
+if notice:
+    st.success(notice)
+
+# Read fresh on every run: goals change without an import, and the data cache follows imports only.
+progress = goals.goal_progress(engine, as_of=filters.latest)
+
+if progress.empty:
+    st.info("No goals yet. Set the first one below: a metric, who it is for, the period and the target.")
+else:
+    st.caption(
+        f"Progress to {filters.latest:%d %b %Y}, the last day with data. Goals keep their own scope and period: "
+        "the sidebar filters do not apply here."
+    )
+    st.dataframe(
+        goals.goal_table(progress),
+        hide_index=True,
+        key="goal_table",
+        column_config={
+            "goal": st.column_config.TextColumn("Goal"),
+            "status": st.column_config.TextColumn("Status"),
+            "current": st.column_config.TextColumn(
+                "Now", help="From the start of the period to the last day with data"
+            ),
+            "interval": st.column_config.TextColumn("95 % interval"),
+            "n": st.column_config.NumberColumn(
+                "n", help="Answers, reviews or days with sales", format="localized"
+            ),
+            "elapsed": st.column_config.ProgressColumn(
+                "Period elapsed", min_value=0, max_value=1, format="percent"
+            ),
+            "projected": st.column_config.TextColumn("Projected at end"),
+            "target": st.column_config.TextColumn("Target"),
+            "probability": st.column_config.ProgressColumn(
+                "Chance of meeting it", min_value=0, max_value=1, format="percent"
+            ),
+            "note": st.column_config.TextColumn("Note"),
+        },
+    )
+    st.download_button(
+        "Download goals (CSV)", to_csv_bytes(progress), file_name="goals.csv", mime="text/csv",
+        key="goal_download", icon=":material/download:",
+    )  # fmt: skip
+
+    st.subheader("At risk")
+    risky = goals.at_risk_goals(progress)
+    if risky.empty:
+        st.success("No goal is at risk or off track.")
+    for _, row in risky.iterrows():
+        st.markdown(f"- **#{row['id']}** {goals.goal_sentence(row)}")
+
+    if progress["projected"].notna().any():
+        st.subheader("Projected vs target")
+        st.altair_chart(goals.progress_chart(progress), width="stretch")
+        st.caption(
+            "Bar: projected value at the end of the period; whisker: its 95 % interval; black tick: target."
+        )
+    with st.expander("How the projection works"):
+        st.markdown(
+            "The value so far is the metric from the start of the goal period to the last day with data. "
+            "With three or more months of data, a straight line is fitted to the monthly values (months "
+            "weighted by their answers, or by days for revenue) and the rest of the period is expected to "
+            "follow it; with fewer months the rest is expected at the current value. The chance of meeting "
+            "the target is a normal approximation that combines the uncertainty of the current value, of "
+            "the trend and of the answers still to come. On track: 70 % or more; at risk: 30-70 %; off "
+            "track: under 30 %."
+        )
+
+st.subheader("New goal")
+scope_type = st.selectbox("Goal for", goals.SCOPE_TYPES, format_func=str.capitalize, key="goal_scope_type")
+scope_values = goals.scope_options(directory, scope_type)
+with st.form("goal_form"):
+    metric = st.selectbox("Metric", list(goals.METRICS), format_func=lambda m: goals.METRICS[m].label, key="goal_metric")  # fmt: skip
+    scope_value = st.selectbox(
+        scope_type.capitalize(), list(scope_values), format_func=scope_values.get, key="goal_scope_value"
+    )
+    start_column, end_column, target_column = st.columns(3)
+    start = start_column.date_input("Period start", dt.date(filters.latest.year, 1, 1), key="goal_start")
+    end = end_column.date_input("Period end", dt.date(filters.latest.year, 12, 31), key="goal_end")
+    target = target_column.number_input("Target", value=None, step=1.0, key="goal_target",
+                                        help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total")  # fmt: skip
+    created = st.form_submit_button("Create goal", type="primary", key="goal_create")
+if created:
+    try:
+        goal_id = goals.create_goal(
+            engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
+            period_start=start, period_end=end, target=target,
+        )  # fmt: skip
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        st.session_state["goal_notice"] = f"Goal #{goal_id} created."
+        st.rerun()
+
+if not progress.empty:
+    st.subheader("Change or delete a goal")
+    labels = dict(zip(progress["id"], progress["label"], strict=True))
+    goal_id = st.selectbox("Goal", list(labels), format_func=labels.get, key="goal_pick")
+    chosen = progress.set_index("id").loc[goal_id]
+    with st.form("goal_edit_form"):
+        start_column, end_column, target_column = st.columns(3)
+        new_start = start_column.date_input(
+            "Period start", chosen["period_start"], key=f"goal_edit_start_{goal_id}"
+        )
+        new_end = end_column.date_input("Period end", chosen["period_end"], key=f"goal_edit_end_{goal_id}")
+        new_target = target_column.number_input(
+            "Target", value=float(chosen["target"]), step=1.0, key=f"goal_edit_target_{goal_id}"
+        )
+        saved = st.form_submit_button("Save changes", key="goal_save")
+    if saved:
+        try:
+            goals.update_goal(engine, goal_id, period_start=new_start, period_end=new_end, target=new_target)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.session_state["goal_notice"] = f"Goal #{goal_id} changed."
+            st.rerun()
+    confirmed = st.checkbox(
+        "Yes, delete this goal: this cannot be undone", key=f"goal_delete_confirm_{goal_id}"
+    )
+    if st.button("Delete goal", disabled=not confirmed, icon=":material/delete:", key="goal_delete"):
+        try:
+            goals.delete_goal(engine, goal_id)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.session_state["goal_notice"] = f"Goal #{goal_id} deleted."
+            st.rerun()

@@ -1,0 +1,91 @@
+"""Touchpoints & journey: store x touchpoint heatmap, journey stages, touchpoint consistency, drivers."""
+
+import streamlit as st
+
+from cx.analysis.drivers import key_drivers
+from cx.analysis.touchpoints import stage_rollup, touchpoint_consistency, touchpoint_heatmap
+from cx.present import charts
+from cx.store.catalogue import DEFAULT_TOUCHPOINTS
+from cx.store.models import JOURNEY_STAGES
+from ui import common
+
+st.title("Touchpoints & journey")
+filters = common.require_filters()
+common.period_caption(filters)
+metric = st.radio("Metric", ["nps", "csat_top2"], format_func=charts.METRIC_TITLES.get, horizontal=True,
+                  key="touch_metric")  # fmt: skip
+
+st.subheader("Score per store and touchpoint")
+cells = common.cached(touchpoint_heatmap, scope=filters.scope, period=filters.period, metric=metric)
+if cells.empty:
+    st.info("No answers with a touchpoint in this selection and period.")
+else:
+    order = {stage: i for i, stage in enumerate(JOURNEY_STAGES)}
+    cells = cells.assign(stage_order=cells["stage"].map(order).fillna(len(order)))
+    event = st.altair_chart(charts.heatmap_chart(cells, metric=metric), width="stretch", key="touch_heatmap",
+                            on_select="rerun")  # fmt: skip
+    st.caption("Columns follow the journey (awareness to advocacy). Grey cells have fewer than 10 answers: "
+               "too few to read. Hover for the interval and n; click a cell to investigate it.")  # fmt: skip
+    picked = (
+        [(p["store"], p["touchpoint"]) for p in event.selection.get("cell", [])]
+        if event and event.selection
+        else []
+    )
+    for store, touchpoint in picked[:4]:
+        common.investigate_link(
+            f"Investigate {store} › {touchpoint}", store=store, touchpoint=touchpoint, metric=metric
+        )
+    common.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
+                           file_name=f"touchpoints_{metric}.csv", key="touch_heat_csv")  # fmt: skip
+
+st.subheader("Journey stages")
+stages = common.cached(stage_rollup, scope=filters.scope, period=filters.period)
+value = "nps_n" if metric == "nps" else "csat_n"
+stages = stages.loc[stages[value].fillna(0) > 0]
+if stages.empty:
+    st.info("No answers are linked to a journey stage in this selection.")
+else:
+    st.altair_chart(charts.stage_chart(stages, metric=metric), width="stretch")
+    st.caption("Bars: score per stage; lines: 95 % interval.")
+
+st.subheader("Touchpoint consistency across stores")
+names = tuple(sorted(cells["touchpoint"].unique())) if not cells.empty else ()
+if not names:
+    st.info("No touchpoints to compare.")
+else:
+    table = common.cached(touchpoint_consistency, metric=metric, scope=filters.scope, period=filters.period,
+                          touchpoints=list(names))  # fmt: skip
+    st.dataframe(
+        table[["touchpoint", "n_stores", "index", "true_sd", "sd", "within_band_pct", "kruskal_p"]],
+        hide_index=True,
+        column_config={
+            "touchpoint": "Touchpoint", "n_stores": st.column_config.NumberColumn("Stores", format="%d"),
+            "index": st.column_config.ProgressColumn("Consistency index", min_value=0, max_value=100, format="%.0f"),
+            "true_sd": st.column_config.NumberColumn("True-score SD", format="%.2f"),
+            "sd": st.column_config.NumberColumn("Observed SD", format="%.2f"),
+            "within_band_pct": st.column_config.NumberColumn("Within band (%)", format="%.0f"),
+            "kruskal_p": st.column_config.NumberColumn("Kruskal-Wallis p", format="%.4f"),
+        },
+    )  # fmt: skip
+
+st.subheader("What drives the score")
+target = st.radio("Explain", ["nps", "csat"], format_func={"nps": "NPS by touchpoint", "csat": "CSAT by attribute"}.get,
+                  horizontal=True, key="touch_driver_target")  # fmt: skip
+drivers, summary = common.cached(key_drivers, target=target, scope=filters.scope, period=filters.period)
+if drivers.empty:
+    st.info(f"No driver analysis for this selection: {summary['reason']}.")
+else:
+    st.altair_chart(charts.quadrant_chart(drivers), width="stretch")
+    st.caption(
+        f"Johnson's relative weights, R² = {summary['r_squared']:.2f} over {summary['n']:,} {summary['unit']}; "
+        f"whiskers: 95 % bootstrap intervals over {summary['clusters']} clusters. Top-left: important and "
+        "below-average performance: fix first."
+    )
+    common.download_button(
+        drivers, label="Download drivers", file_name=f"drivers_{target}.csv", key="touch_drivers_csv"
+    )
+
+with st.expander("Touchpoint catalogue"):
+    st.dataframe(
+        [{"touchpoint": n, "stage": s, "channel": c} for n, s, c in DEFAULT_TOUCHPOINTS], hide_index=True
+    )
