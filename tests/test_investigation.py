@@ -9,6 +9,7 @@ import math
 import pandas as pd
 import pytest
 
+from cx.analysis import drilldown
 from cx.analysis.explain import weekly_series
 from cx.config import make_engine
 from cx.periods import Period
@@ -330,7 +331,7 @@ def test_reaction_and_themes_sentences():
 
 
 def test_drill_path_crumbs_go_back_up():
-    crumbs = investigation.drill_path(brand="Oasis Market", region="Gulf", store="ST007", touchpoint="Delivery",
+    crumbs = drilldown.drill_path(brand="Oasis Market", region="Gulf", store="ST007", touchpoint="Delivery",
                                       term="late")  # fmt: skip
     assert [c.label for c in crumbs] == ["Oasis Market", "Gulf", "ST007", "Delivery", "“late”"]
     assert [c.current for c in crumbs] == [False, False, False, False, True]
@@ -338,15 +339,13 @@ def test_drill_path_crumbs_go_back_up():
     assert crumbs[1].params == {"region": "Gulf", "store": None, "touchpoint": None, "term": None}
     assert crumbs[2].params == {"touchpoint": None, "term": None}
     assert crumbs[3].params == {"term": None}
-    short = investigation.drill_path(
-        brand="Oasis Market", region=None, store=None, touchpoint=None, term="dirty"
-    )
+    short = drilldown.drill_path(brand="Oasis Market", region=None, store=None, touchpoint=None, term="dirty")
     assert [(c.label, c.current) for c in short] == [("Oasis Market", False), ("“dirty”", True)]
 
 
 def test_windows_are_read_back_from_the_result():
     result = {"period": {"before": "2025-06-29 to 2026-02-28", "after": "2026-03-01 to 2026-10-31"}}
-    before, after = investigation.windows(result)
+    before, after = drilldown.windows(result)
     assert before == Period(dt.date(2025, 6, 29), dt.date(2026, 2, 28))
     assert after == Period(dt.date(2026, 3, 1), dt.date(2026, 10, 31)) and after.days == 245
 
@@ -357,13 +356,13 @@ def test_comments_with_term_match_normalised_words_newest_first():
         "source": ["nps", "review", "survey", "nps"],
         "text": ["Delivery was LATE again!", "The latest offers are good", "تأخر التوصيل كثيراً", "late, cold"],
     })  # fmt: skip
-    assert investigation.comments_with_term(texts, "late")["text"].tolist() == [
+    assert drilldown.comments_with_term(texts, "late")["text"].tolist() == [
         "late, cold",
         "Delivery was LATE again!",
     ]
-    assert investigation.comments_with_term(texts, "توصيل")["text"].tolist() == ["تأخر التوصيل كثيراً"]
-    assert investigation.comments_with_term(texts, "missing").empty
-    assert investigation.comments_with_term(texts.iloc[0:0], "late").empty
+    assert drilldown.comments_with_term(texts, "توصيل")["text"].tolist() == ["تأخر التوصيل كثيراً"]
+    assert drilldown.comments_with_term(texts, "missing").empty
+    assert drilldown.comments_with_term(texts.iloc[0:0], "late").empty
 
 
 STORES = ("store_id,name,region", "S1,One,North", "S2,Two,North")
@@ -399,7 +398,7 @@ FEBRUARY = Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
 
 
 def test_complaint_share_of_one_touchpoint(two_stores):
-    share = investigation.complaint_share(two_stores, metric="nps", scope=Scope(store="S1"), touchpoint="Delivery",
+    share = drilldown.complaint_share(two_stores, metric="nps", scope=Scope(store="S1"), touchpoint="Delivery",
                                           after=FEBRUARY, before=JANUARY)  # fmt: skip
     assert (share["k_before"], share["m_before"], share["k_after"], share["m_after"]) == (2, 4, 6, 8)
     assert share["share_before"] == pytest.approx(50.0) and share["share_after"] == pytest.approx(75.0)
@@ -413,9 +412,9 @@ def test_complaint_share_of_one_touchpoint(two_stores):
 
 
 def test_touchpoint_comments_are_given_there_or_name_it(two_stores):
-    comments = investigation.touchpoint_comments(two_stores, scope=Scope(store="S1"), touchpoint="Delivery",
+    comments = drilldown.touchpoint_comments(two_stores, scope=Scope(store="S1"), touchpoint="Delivery",
                                                  period=FEBRUARY)  # fmt: skip
-    assert list(comments.columns) == list(investigation.COMMENT_COLUMNS)
+    assert list(comments.columns) == list(drilldown.COMMENT_COLUMNS)
     assert set(comments["store_id"]) == {"S1"}  # S2's comments stay out
     assert sorted(comments["text"]) == sorted(
         [f"cold food {i}" for i in range(6)] + ["Delivery never arrives"]
@@ -474,7 +473,7 @@ def test_deviation_chart_selects_a_node_and_marks_196():
 def test_small_weekly_samples_are_shown_by_month_with_intervals(two_stores):
     weekly = weekly_series(two_stores, metric="nps", scope=Scope(store="S1"))
     assert weekly["n"].max() < 20
-    months, grain = investigation.readable_timeline(
+    months, grain = drilldown.readable_timeline(
         two_stores, metric="nps", scope=Scope(store="S1"), weekly=weekly
     )
     assert grain == "month" and list(months.columns) == ["bucket", "value", "low", "high", "n"]
@@ -488,7 +487,7 @@ def test_small_weekly_samples_are_shown_by_month_with_intervals(two_stores):
     assert months["value"].tolist() == pytest.approx([-60.0, -700 / 9])
     assert months["low"].tolist() == pytest.approx([-94.30, -99.71], abs=0.01)
     assert months["high"].tolist() == pytest.approx([19.30, -16.96], abs=0.01)
-    weeks, grain = investigation.readable_timeline(two_stores, metric="nps", scope=Scope(store="S1"), weekly=weekly,
+    weeks, grain = drilldown.readable_timeline(two_stores, metric="nps", scope=Scope(store="S1"), weekly=weekly,
                                                    min_weekly=1)  # fmt: skip
     assert grain == "week"  # the same weeks as the engine's series, each with its interval
     assert list(weeks["bucket"]) == list(pd.to_datetime(weekly["bucket"]))
@@ -502,9 +501,7 @@ def test_small_weekly_samples_are_shown_by_month_with_intervals(two_stores):
 def test_sales_timeline_stays_weekly_without_an_interval(two_stores):
     weekly = pd.DataFrame({"bucket": pd.to_datetime(["2026-03-02", "2026-03-09"]), "value": [9e5, 8e5],
                            "n": [7, 7]})  # fmt: skip
-    series, grain = investigation.readable_timeline(
-        two_stores, metric="revenue", scope=Scope(), weekly=weekly
-    )
+    series, grain = drilldown.readable_timeline(two_stores, metric="revenue", scope=Scope(), weekly=weekly)
     assert grain == "week" and series["value"].tolist() == [9e5, 8e5]
     assert series[["low", "high"]].isna().all().all()
 

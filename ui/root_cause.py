@@ -11,6 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from cx.analysis import drilldown
 from cx.analysis.explain import (
     EXPLAIN_METRICS,
     TOUCHPOINT_METRICS,
@@ -93,7 +94,7 @@ with st.spinner("Investigating..."):
     no_change = mode == "latest" and result["when"]["start"] is None
     if no_change:
         result = common.cached(explain_change, metric=metric, scope=scope, period=filters.period)
-    before, after = investigation.windows(result)
+    before, after = drilldown.windows(result)
     known = {row["touchpoint"] for rows in (result["touchpoints"], result["where"]) for row in rows}
     if touchpoint and touchpoint not in known:
         st.info(f"Store {scope.store} has no answers at touchpoint {touchpoint} in both windows compared; "
@@ -109,7 +110,7 @@ with st.spinner("Investigating..."):
 
 brands = directory["brand"].dropna().unique()
 store_region = directory["region"].get(scope.store) if scope.store else None
-crumbs = investigation.drill_path(brand=brands[0] if len(brands) == 1 else "All brands",
+crumbs = drilldown.drill_path(brand=brands[0] if len(brands) == 1 else "All brands",
                                   region=scope.region or store_region, store=scope.store, touchpoint=touchpoint,
                                   term=term)  # fmt: skip
 with path:
@@ -166,7 +167,7 @@ with st.container(border=True):
                                "end": pd.to_datetime([before.end, after.end]) + pd.Timedelta(days=1),
                                "dates": [before.label(), after.label()]})  # fmt: skip
         marks = pd.DataFrame(effects, columns=["date", "description"])
-        series, grain = common.cached(investigation.readable_timeline, metric=view_metric, scope=view_scope,
+        series, grain = common.cached(drilldown.readable_timeline, metric=view_metric, scope=view_scope,
                                       weekly=timeline)  # fmt: skip
         chart = charts.timeline_chart(series, metric=view_metric, windows=shaded, actions=marks, grain=grain,
                                       n_title="Sales days" if view_metric == "revenue" else "Answers (n)")  # fmt: skip
@@ -323,7 +324,7 @@ with st.container(border=True):
             st.caption("Pick a store in step 3 to look at one of its touchpoints.")
 
     if touchpoint and not small:
-        share = common.cached(investigation.complaint_share, metric=metric, scope=scope, touchpoint=touchpoint,
+        share = common.cached(drilldown.complaint_share, metric=metric, scope=scope, touchpoint=touchpoint,
                               after=after, before=before)  # fmt: skip
         st.markdown(investigation.complaint_sentence(share, where=scope.store))
         st.dataframe(pd.DataFrame([
@@ -377,15 +378,13 @@ with st.container(border=True):
                        + (" and the rest of the brand in the same weeks." if scope.store or scope.region else "."))  # fmt: skip
 
     if touchpoint:
-        texts = common.cached(
-            investigation.touchpoint_comments, scope=scope, touchpoint=touchpoint, period=after
-        )
+        texts = common.cached(drilldown.touchpoint_comments, scope=scope, touchpoint=touchpoint, period=after)
         about = f"given at {touchpoint} or naming it"
     else:
         texts = common.cached(feedback_texts, scope=scope, period=after)
         about = f"from {place}"
     if term:
-        hits = investigation.comments_with_term(texts, term)
+        hits = drilldown.comments_with_term(texts, term)
         st.markdown(f"**{len(hits):,} of {len(texts):,} comments** {about} in {after.label()} use “{term}”.")
         if hits.empty:
             st.info(f"No comment in this slice uses “{term}”. Go back up with the path at the top.")
