@@ -19,12 +19,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cx.analysis.consistency import consistency
 from cx.analysis.drivers import DRIVER_KEYS, key_drivers
-from cx.analysis.explain import EXPLAIN_METRICS, explain_change
-from cx.analysis.locations import COMPARABLE, league_table
+from cx.analysis.explain import explain_change
+from cx.analysis.locations import league_table
 from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
+from cx.metrics.registry import COMPARABLE, EXPLAINABLE
 from cx.metrics.tables import METRIC_COLUMNS, metric_table
 from cx.periods import Period
 from cx.store.schema import upgrade_schema
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser(
         "explain", parents=[common, _period_options()], help="root-cause drill-down"
     )
-    explain.add_argument("--metric", choices=EXPLAIN_METRICS, required=True)
+    explain.add_argument("--metric", choices=EXPLAINABLE, required=True)
     _scope_options(explain)
     explain.add_argument("--json", action="store_true", help="print one JSON object")
     return parser

@@ -153,7 +153,7 @@ def complaint_share(
         delta, low, high, p_value`` (shares in %, ``None`` when a window has no complaints).
     """
     measured = metric if metric in TOUCHPOINT_METRICS else "nps"
-    family = "nps" if measured == "nps" else "survey"
+    family = "nps" if measured == "nps" else "surveys"
     store_scope = scope.all_touchpoints()
     counts = {}
     for name, period in (("before", before), ("after", after)):

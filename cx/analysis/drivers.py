@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from cx import stats
-from cx.metrics.tables import nps_components
+from cx.metrics.estimators import nps_components
 from cx.periods import Period
 from cx.store.models import Brand, District, DriverMoments, Region, Store
 from cx.store.scope import Scope, scope_conditions
@@ -133,7 +133,7 @@ def nearest_correlation(r: np.ndarray) -> np.ndarray:
 
 def _touchpoint_drivers(engine, scope: Scope, period: Period | None, draws: int, seed: int):
     nps = sums(engine, "nps", scope=scope, period=period, by=("store",), grain="month")
-    survey = sums(engine, "survey", scope=scope, period=period, by=("store", "touchpoint"), grain="month",
+    survey = sums(engine, "surveys", scope=scope, period=period, by=("store", "touchpoint"), grain="month",
                   measures=("n", "csat_sum"))  # fmt: skip
     if nps.empty or survey.empty:
         return _empty("NPS and surveys are both needed")

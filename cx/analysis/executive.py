@@ -6,45 +6,31 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from cx import stats
 from cx.metrics.changes import metric_changes
-from cx.metrics.tables import metric_table, nps_components
+from cx.metrics.registry import KPI, METRICS, keys_for
+from cx.metrics.tables import metric_table
 from cx.periods import Period
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
-KPIS = (
-    ("nps", "NPS", "nps", "nps_low", "nps_high", "nps_n", "{:+.1f}", "answers"),
-    (
-        "csat_top2",
-        "CSAT top-2-box",
-        "csat_top2",
-        "csat_top2_low",
-        "csat_top2_high",
-        "csat_n",
-        "{:.1f} %",
-        "answers",
-    ),
-    ("rating", "Review rating", "rating", "rating_low", "rating_high", "reviews_n", "{:.2f} ★", "reviews"),
-    ("revenue", "Revenue", "revenue", None, None, None, "{:,.0f}", "days"),
-)
-
 
 def kpi_tiles(engine: Engine, *, scope: Scope, period: Period, compare: str) -> list[dict]:
-    """One tile per headline metric: value, interval, n, change vs the comparison period and whether
-    that change is statistically significant (p < 0.05; sales: shown without a test)."""
+    """One tile per KPI metric of the registry: value, interval, n, change vs the comparison period
+    and whether that change is statistically significant (p < 0.05; sales: shown without a test)."""
     now = metric_table(engine, scope=scope, period=period, by=())
     row = now.iloc[0] if len(now) else pd.Series(dtype=float)
     tiles = []
-    for key, label, value, low, high, n, fmt, unit in KPIS:
+    for key in keys_for(KPI):
+        spec = METRICS[key]
         change = metric_changes(engine, metric=key, scope=scope, period=period, compare=compare)
         delta = change.iloc[0] if len(change) else None
-        current = row.get(value, np.nan)
         tiles.append({
-            "metric": key, "label": label, "value": _float(current), "low": _float(row.get(low)) if low else np.nan,
-            "high": _float(row.get(high)) if high else np.nan, "n": _float(row.get(n)) if n else np.nan,
-            "unit": unit, "format": fmt,
+            "metric": key, "label": spec.short_label, "value": _float(row.get(key, np.nan)),
+            "low": _float(row.get(spec.low)) if spec.has_interval else np.nan,
+            "high": _float(row.get(spec.high)) if spec.has_interval else np.nan,
+            "n": _float(row.get(spec.n_column)) if spec.n_column else np.nan, "unit": spec.n_unit,
+            "format": spec.level,
             "delta": _float(delta["delta"]) if delta is not None else np.nan,
             "delta_pct": _float(delta.get("delta_pct", np.nan)) if delta is not None else np.nan,
             "p_value": _float(delta["p_value"]) if delta is not None else np.nan,
@@ -58,36 +44,13 @@ def metric_trend(
     engine: Engine, *, metric: str, scope: Scope, period: Period, grain: str = "month"
 ) -> pd.DataFrame:
     """``bucket, value, low, high, n`` per month (or week) of the period, with the metric's 95 % interval."""
-    if metric == "nps":
-        raw = sums(engine, "nps", scope=scope, period=period, grain=grain)
-        if raw.empty:
-            return pd.DataFrame(columns=["bucket", "value", "low", "high", "n"])
-        interval = stats.nps_interval(*nps_components(raw))
-    elif metric in ("csat_top2", "csat_mean"):
-        raw = sums(engine, "survey", scope=scope, period=period, grain=grain)
-        if raw.empty:
-            return pd.DataFrame(columns=["bucket", "value", "low", "high", "n"])
-        n = raw["n"].to_numpy(dtype=float)
-        if metric == "csat_top2":
-            share = stats.wilson_interval(raw["top2"].to_numpy(dtype=float), n)
-            interval = stats.Interval(
-                100 * share.estimate, 100 * share.low, 100 * share.high, n, share.se, share.reason
-            )
-        else:
-            interval = stats.mean_interval(
-                n, raw["csat_sum"].to_numpy(dtype=float), raw["csat_sq"].to_numpy(dtype=float)
-            )
-    elif metric == "rating":
-        raw = sums(engine, "review", scope=scope, period=period, grain=grain)
-        if raw.empty:
-            return pd.DataFrame(columns=["bucket", "value", "low", "high", "n"])
-        interval = stats.mean_interval(
-            *(raw[c].to_numpy(dtype=float) for c in ("n", "rating_sum", "rating_sq"))
-        )
-    else:
-        raise ValueError(f"No trend for metric {metric!r}.")
+    spec = METRICS[metric]
+    raw = sums(engine, spec.source, scope=scope, period=period, grain=grain)
+    if raw.empty:
+        return pd.DataFrame(columns=["bucket", "value", "low", "high", "n"])
+    interval = spec.estimator.interval(raw)
     frame = pd.DataFrame({"bucket": raw["bucket"], "value": interval.estimate, "low": interval.low,
-                          "high": interval.high, "n": interval.n})  # fmt: skip
+                          "high": interval.high, "n": spec.estimator.answers(raw)})  # fmt: skip
     return frame.sort_values("bucket").reset_index(drop=True)
 
 
@@ -118,11 +81,7 @@ def store_map(engine: Engine, *, scope: Scope, period: Period, metric: str = "np
     """Stores with coordinates and their score for the period (stores without answers keep NaN)."""
     directory = store_directory(engine).dropna(subset=["latitude", "longitude"])
     table = metric_table(engine, scope=scope, period=period, by=("store",))
-    value, n = {
-        "nps": ("nps", "nps_n"),
-        "csat_top2": ("csat_top2", "csat_n"),
-        "rating": ("rating", "reviews_n"),
-    }[metric]
+    value, n = metric, METRICS[metric].n_column
     scores = table.set_index("store")[[value, n]].rename(columns={value: "value", n: "n"})
     points = directory.join(scores, on="store_id", how="inner" if _narrowed(scope) else "left")
     return points.reset_index(drop=True)

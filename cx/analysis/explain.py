@@ -25,7 +25,7 @@ from sqlalchemy import Engine, String, literal, select, union_all
 from cx import stats
 from cx.analysis.executive import metric_trend
 from cx.metrics.changes import metric_changes
-from cx.metrics.tables import nps_components
+from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
 from cx.periods import Period
 from cx.stats import detection, themes
 from cx.store.models import Action, NpsResponse, Review, SurveyResponse, Touchpoint
@@ -33,8 +33,7 @@ from cx.store.queries import latest_data_day, store_directory
 from cx.store.scope import Scope, scope_conditions, tables_needed
 from cx.store.sums import organisation_join, sums
 
-EXPLAIN_METRICS = ("nps", "csat_top2", "rating", "revenue")
-SOURCE_METRICS = ("nps", "csat_top2", "rating", "revenue")
+EXPLAIN_METRICS = EXPLAINABLE
 MIN_THEME_COUNT = 3
 
 
@@ -78,7 +77,7 @@ def explain_change(
         "what": what,
         "when": _when(series, found, after, latest),
         **_where(engine, metric, scope, after, before, top, touchpoints),
-        "sources": {m: _source(engine, m, scope, after, before) for m in SOURCE_METRICS},
+        "sources": {m: _source(engine, m, scope, after, before) for m in EXPLAIN_METRICS},
         "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
         "attributes": attribute_changes(engine, scope=scope, after=after, before=before),
         "reaction": _reaction(engine, scope, after, before),
@@ -111,35 +110,25 @@ def weekly_series(engine: Engine, *, metric: str, scope: Scope) -> pd.DataFrame:
 def monthly_values(engine: Engine, *, metric: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """``by`` keys, ``bucket, value, n, variance`` per month (NPS points, top-2-box %, stars, revenue
     per day); ``variance`` is that of one answer (``nan`` for revenue)."""
-    family = {"nps": "nps", "csat_top2": "survey", "rating": "review", "revenue": "sales"}[metric]
-    raw = sums(engine, family, scope=scope, by=by, grain="month")
+    spec = METRICS[metric]
+    raw = sums(engine, spec.source, scope=scope, by=by, grain="month")
     if raw.empty:
         return pd.DataFrame(columns=[*by, "bucket", "value", "n", "variance"])
+    estimator = spec.estimator
+    n = estimator.answers(raw)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if metric == "nps":
-            promoters, passives, detractors = (np.asarray(c, dtype=float) for c in nps_components(raw))
-            n = promoters + passives + detractors
-            share_p, share_d = promoters / n, detractors / n
-            value = 100 * (share_p - share_d)
-            variance = 1e4 * (share_p + share_d - (share_p - share_d) ** 2)
-        elif metric == "csat_top2":
-            n = raw["n"].to_numpy(dtype=float)
-            share = raw["top2"].to_numpy(dtype=float) / n
-            value, variance = 100 * share, 1e4 * share * (1 - share)
-        elif metric == "rating":
-            n = raw["n"].to_numpy(dtype=float)
-            value = raw["rating_sum"].to_numpy(dtype=float) / n
-            variance = raw["rating_sq"].to_numpy(dtype=float) / n - value**2
-        else:
-            n = pd.to_numeric(raw["days"]).to_numpy(dtype=float)
-            value = pd.to_numeric(raw["revenue"]).to_numpy(dtype=float) / n
-            variance = np.full(len(raw), np.nan)
+        if spec.has_interval:
+            value, variance = (
+                np.asarray(estimator.interval(raw).estimate, dtype=float),
+                estimator.answer_variance(raw),
+            )
+        else:  # sales: revenue per day, no sampling variance
+            value, variance = (
+                np.asarray(estimator.interval(raw).estimate, dtype=float) / n,
+                np.full(len(raw), np.nan),
+            )
     frame = raw[[*by, "bucket"]].assign(value=value, n=n, variance=variance)
     return frame.loc[frame["n"] > 0].dropna(subset=["value"])
-
-
-FEEDBACK_METRICS = ("nps", "csat_top2", "rating")
-TOUCHPOINT_METRICS = ("nps", "csat_top2")
 
 
 def evidence_metrics(metric: str) -> tuple[str, ...]:

@@ -19,33 +19,15 @@ from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
 from sqlalchemy import Engine, delete, insert, select, update
 
-from cx import stats
+from cx.metrics.registry import GOAL_METRICS
+from cx.metrics.registry import METRICS as REGISTRY
 from cx.periods import Period
 from cx.store.models import Goal
 from cx.store.queries import latest_data_day, store_directory
 from cx.store.scope import Scope
-from cx.store.sums import FAMILIES, sums
+from cx.store.sums import ROLLUPS, sums
 
-
-@dataclass(frozen=True)
-class GoalMetric:
-    """What a goal may target: the allowed range, the rollup family and how values are written."""
-
-    label: str
-    low: float
-    high: float
-    family: str
-    decimals: int
-    d3_format: str
-
-
-METRICS = {
-    "nps": GoalMetric("NPS", -100, 100, "nps", 1, "+.1f"),
-    "csat_top2": GoalMetric("CSAT top-2-box (%)", 0, 100, "survey", 1, ".1f"),
-    "csat_mean": GoalMetric("CSAT mean (1-5)", 1, 5, "survey", 2, ".2f"),
-    "rating": GoalMetric("Review rating (1-5)", 1, 5, "review", 2, ".2f"),
-    "revenue": GoalMetric("Revenue", 0, math.inf, "sales", 0, ",.0f"),
-}
+METRICS = {key: REGISTRY[key] for key in GOAL_METRICS}
 SCOPE_TYPES = ("brand", "region", "store", "format")
 SCOPE_COLUMNS = {"brand": "brand", "region": "region", "store": "store_id", "format": "format"}
 GOAL_FIELDS = ("metric", "scope_type", "scope_value", "period_start", "period_end", "target")
@@ -166,10 +148,9 @@ def validate_goal(
     spec = METRICS[metric]
     if not math.isfinite(value):
         raise ValueError(f"The target must be a finite number, got {target!r}.")
-    if value < spec.low or value > spec.high:
-        allowed = (
-            f"{spec.low:g} or more" if math.isinf(spec.high) else f"between {spec.low:g} and {spec.high:g}"
-        )
+    low, high = spec.scale
+    if value < low or value > high:
+        allowed = f"{low:g} or more" if math.isinf(high) else f"between {low:g} and {high:g}"
         raise ValueError(f"The {spec.label} target must be {allowed}; got {value:g}.")
     return {"metric": metric, "scope_type": scope_type, "scope_value": scope_value or None,
             "period_start": start, "period_end": end, "target": value}  # fmt: skip
@@ -421,37 +402,18 @@ def _remaining_centre(start: dt.date, last_observed: dt.date, end: dt.date) -> f
     return float(np.mean(days.year * 12 + days.month - _month_number(start)))
 
 
-def _rate_interval(metric: str, frame: pd.DataFrame) -> stats.Interval:
-    """The metric with its 95 % interval per row of sums, as :func:`cx.metrics.tables.metric_table` computes it."""
-
-    def column(name: str) -> np.ndarray:
-        return frame[name].to_numpy(dtype=float)
-
-    if metric == "nps":
-        counts = np.column_stack([column(f"s{score}") for score in range(11)])
-        return stats.nps_interval(counts[:, 9:].sum(1), counts[:, 7:9].sum(1), counts[:, :7].sum(1))
-    if metric == "csat_top2":
-        share = stats.wilson_interval(column("top2"), column("n"))
-        return stats.Interval(
-            estimate=100 * np.asarray(share.estimate), low=100 * np.asarray(share.low),
-            high=100 * np.asarray(share.high), n=share.n, se=100 * np.asarray(share.se), reason=share.reason,
-        )  # fmt: skip
-    total = "csat_sum" if metric == "csat_mean" else "rating_sum"
-    return stats.mean_interval(column("n"), column(total), column(total.replace("_sum", "_sq")))
-
-
 def _rate_observed(engine: Engine, metric: str, scope: Scope, period: Period) -> _Observed | None:
-    family = METRICS[metric].family
-    measures = list(FAMILIES[family].measures)
-    months = sums(engine, family, scope=scope, period=period, grain="month")
+    spec = METRICS[metric]
+    measures = list(ROLLUPS[spec.source].measures)
+    months = sums(engine, spec.source, scope=scope, period=period, grain="month")
     if months.empty:
         return None
     months = months.loc[months[measures].apply(pd.to_numeric).sum(axis=1) > 0]
-    monthly = _rate_interval(metric, months)
+    monthly = spec.estimator.interval(months)
     n = np.atleast_1d(np.asarray(monthly.n, dtype=float))
     if n.sum() == 0:
         return None
-    total = _rate_interval(metric, months[measures].sum().to_frame().T)
+    total = spec.estimator.interval(months[measures].sum().to_frame().T)
     current, low, high = (float(np.ravel(value)[0]) for value in (total.estimate, total.low, total.high))
     # The interval's half-width keeps the SE above 0 when every answer is alike (e.g. 3 promoters of 3).
     se = max(float(np.ravel(total.se)[0]), (high - low) / (2 * Z95))
@@ -520,7 +482,7 @@ def period_label(start: dt.date, end: dt.date) -> str:
 
 def goal_label(goal) -> str:
     """``#3 NPS · Gulf · 2026``: short, unique per goal."""
-    metric = METRICS[goal["metric"]].label.split(" (")[0]
+    metric = METRICS[goal["metric"]].short_label
     scope = scope_label(goal["scope_type"], goal["scope_value"])
     return f"#{goal['id']} {metric} · {scope} · {period_label(goal['period_start'], goal['period_end'])}"
 
@@ -540,7 +502,7 @@ def _format_target(metric: str, value: float) -> str:
 def goal_sentence(row) -> str:
     """``NPS in Gulf: 31.2 now, projected 33.0 by 31 Dec, target 40: 12 % chance``."""
     metric, end = row["metric"], row["period_end"]
-    name = METRICS[metric].label.split(" (")[0]
+    name = METRICS[metric].short_label
     by = f"{end.day} {end:%b}" if end.year == row["as_of"].year else f"{end.day} {end:%b %Y}"
     now = "so far" if metric == "revenue" else "now"
     return (
@@ -589,7 +551,7 @@ def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
                    alt.Tooltip("projected_high:Q", title="95 % high", format=fmt),
                    alt.Tooltip("target:Q", title="Target", format=fmt),
                    alt.Tooltip("probability:Q", title="Chance of meeting it", format=".0%")]  # fmt: skip
-        floor = max(spec.low, 0.0)  # bars grow from 0, or from 1 on the 1-5 scales
+        floor = max(spec.scale[0], 0.0)  # bars grow from 0, or from 1 on the 1-5 scales
         bars = base.mark_bar(opacity=0.75).encode(
             x=alt.X(
                 "projected:Q",

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select
 
 from cx.store.models import Store
 from cx.store.scope import Scope
-from cx.store.sums import FAMILIES, NPS_COUNTS, fetch_frame, sums
+from cx.store.sums import NPS_COUNTS, ROLLUPS, fetch_frame, sums
 
-SOURCE_FAMILIES = {"nps": "nps", "surveys": "survey", "reviews": "review", "sales": "sales"}
+SOURCES = ("nps", "surveys", "reviews", "sales")
 SOURCE_LABELS = {"nps": "NPS", "surveys": "Surveys", "reviews": "Reviews", "sales": "Sales"}
 # The rollup columns whose sum is the number of raw rows (sales: one row per store and day).
 ROW_COUNTS = {"nps": NPS_COUNTS, "surveys": ("n",), "reviews": ("n",), "sales": ("days",)}
@@ -60,7 +60,7 @@ def data_health(engine: Engine) -> pd.DataFrame:
     """
     with engine.connect() as connection:
         stores = list(connection.execute(select(Store.store_id).order_by(Store.store_id)).scalars())
-    frames = [_source_health(engine, source, stores) for source in SOURCE_FAMILIES]
+    frames = [_source_health(engine, source, stores) for source in SOURCES]
     health = pd.concat([frame for frame in frames if len(frame)] or [frames[0]], ignore_index=True)
     return health[list(HEALTH_COLUMNS)]
 
@@ -132,11 +132,11 @@ def volume_heatmap(volume: pd.DataFrame, *, source: str) -> alt.Chart:
 
 def _weeks_with_rows(engine: Engine, source: str, scope: Scope) -> pd.DataFrame:
     """Store, week (Monday) and rows of every store-week with at least one row of ``source``."""
-    if source not in SOURCE_FAMILIES:
-        raise ValueError(f"Unknown source {source!r}: choose one of {', '.join(SOURCE_FAMILIES)}.")
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source {source!r}: choose one of {', '.join(SOURCES)}.")
     columns = ROW_COUNTS[source]
     measures = None if source == "sales" else columns
-    frame = sums(engine, SOURCE_FAMILIES[source], scope=scope, by=("store",), grain="week", measures=measures)
+    frame = sums(engine, source, scope=scope, by=("store",), grain="week", measures=measures)
     weeks = pd.DataFrame(
         {"store": frame["store"], "week": pd.to_datetime(frame["bucket"]),
          "rows": frame[list(columns)].sum(axis=1).astype("int64")}
@@ -146,9 +146,9 @@ def _weeks_with_rows(engine: Engine, source: str, scope: Scope) -> pd.DataFrame:
 
 def _date_span(engine: Engine, source: str) -> pd.DataFrame:
     """First and last day with data per store (index store)."""
-    family = FAMILIES[SOURCE_FAMILIES[source]]
-    table = family.daily
-    day = table.c[family.day_column]
+    rollup = ROLLUPS[source]
+    table = rollup.daily
+    day = table.c[rollup.day_column]
     query = select(
         table.c.store_id.label("store"), func.min(day).label("first"), func.max(day).label("last")
     ).group_by(table.c.store_id)

@@ -15,13 +15,12 @@ from scipy import stats as scipy_stats
 from sqlalchemy import Engine, select
 
 from cx import stats
-from cx.metrics.tables import nps_components, pooled_variance
+from cx.metrics.registry import COMPARABLE, METRICS
 from cx.periods import Period
 from cx.store.models import Region, Store
 from cx.store.scope import Scope
-from cx.store.sums import NPS_COUNTS, sums
+from cx.store.sums import sums
 
-COMPARABLE = ("nps", "csat_top2", "csat_mean", "rating")
 LOCATION_KEYS = ("store", "region", "format")
 
 
@@ -43,75 +42,21 @@ def location_stats(
     """The metric for every store in scope with data (stores without answers are left out)."""
     if metric not in COMPARABLE:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(COMPARABLE)}.")
-    family = {"nps": "nps", "rating": "review"}.get(metric, "survey")
-    raw = sums(engine, family, scope=scope, period=period, by=LOCATION_KEYS)
-    builder = {"nps": _nps, "csat_top2": _top2, "csat_mean": _mean_of("csat"), "rating": _mean_of("rating")}[
-        metric
-    ]
-    raw = raw.loc[_answers(raw, family) > 0].reset_index(drop=True)
+    spec = METRICS[metric]
+    estimator = spec.estimator
+    raw = sums(engine, spec.source, scope=scope, period=period, by=LOCATION_KEYS)
+    raw = raw.loc[estimator.answers(raw) > 0].reset_index(drop=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return builder(raw)
-
-
-def _answers(raw: pd.DataFrame, family: str) -> pd.Series:
-    if family == "nps":
-        return raw[list(NPS_COUNTS)].sum(axis=1)
-    return raw["n"].astype(float)
-
-
-def _base(raw: pd.DataFrame) -> pd.DataFrame:
-    return raw[list(LOCATION_KEYS)].reset_index(drop=True)
-
-
-def _nps(raw: pd.DataFrame) -> LocationStats:
-    promoters, passives, detractors = nps_components(raw)
-    n = promoters + passives + detractors
-    interval = stats.nps_interval(promoters, passives, detractors)
-    p, d = promoters / n, detractors / n
-    per_answer_var = (p + d - (p - d) ** 2) * n / np.maximum(n - 1, 1)  # scores coded +1/0/-1
-    frame = _base(raw).assign(n=n, value=interval.estimate, low=interval.low, high=interval.high,
-                              mean=p - d, var=per_answer_var)  # fmt: skip
-    tp, td, tn = promoters.sum(), detractors.sum(), n.sum()
-    brand_p, brand_d = tp / tn, td / tn
-    v0 = 100**2 * (brand_p + brand_d - (brand_p - brand_d) ** 2)
-    return LocationStats(
-        "nps", frame, raw[list(NPS_COUNTS)].to_numpy(dtype=float), 100 * (brand_p - brand_d), v0, 5.0
-    )
-
-
-def _top2(raw: pd.DataFrame) -> LocationStats:
-    n = raw["n"].to_numpy(dtype=float)
-    k = raw["top2"].to_numpy(dtype=float)
-    interval = stats.wilson_interval(k, n)
-    p = k / n
-    frame = _base(raw).assign(n=n, value=100 * p, low=100 * interval.low, high=100 * interval.high,
-                              mean=p, var=p * (1 - p) * n / np.maximum(n - 1, 1))  # fmt: skip
-    brand = k.sum() / n.sum()
-    counts = np.column_stack([n - k, k])
-    return LocationStats("csat_top2", frame, counts, 100 * brand, 100**2 * brand * (1 - brand), 5.0)
-
-
-def _mean_of(measure: str):
-    total, total_sq = ("csat_sum", "csat_sq") if measure == "csat" else ("rating_sum", "rating_sq")
-    buckets = [f"c{i}" for i in range(1, 6)] if measure == "csat" else [f"r{i}" for i in range(1, 6)]
-
-    def build(raw: pd.DataFrame) -> LocationStats:
-        n = raw["n"].to_numpy(dtype=float)
-        interval = stats.mean_interval(
-            n, raw[total].to_numpy(dtype=float), raw[total_sq].to_numpy(dtype=float)
+        interval = estimator.interval(raw)
+        mean, var = estimator.per_answer(raw)
+        frame = raw[list(LOCATION_KEYS)].reset_index(drop=True).assign(
+            n=estimator.answers(raw), value=interval.estimate, low=interval.low, high=interval.high, mean=mean, var=var
+        )  # fmt: skip
+        total = raw.drop(columns=list(LOCATION_KEYS)).sum().to_frame().T
+        target = float(np.ravel(estimator.interval(total).estimate)[0]) if len(raw) else np.nan
+        return LocationStats(
+            metric, frame, estimator.counts(raw), target, estimator.unit_variance(raw), spec.band
         )
-        moments = stats.group_moments(
-            n, raw[total].to_numpy(dtype=float), raw[total_sq].to_numpy(dtype=float)
-        )
-        frame = _base(raw).assign(n=n, value=interval.estimate, low=interval.low, high=interval.high,
-                                  mean=moments.mean, var=moments.var)  # fmt: skip
-        v0 = pooled_variance(raw, total=total, total_sq=total_sq)
-        target = raw[total].to_numpy(dtype=float).sum() / n.sum()
-        metric = "csat_mean" if measure == "csat" else "rating"
-        band = 0.1 if measure == "csat" else 0.2
-        return LocationStats(metric, frame, raw[buckets].to_numpy(dtype=float), target, v0, band)
-
-    return build
 
 
 def peer_scope(engine: Engine, *, store_id: str, by: str, scope: Scope | None = None) -> Scope:

@@ -6,21 +6,19 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from cx.analysis.consistency import consistency
+from cx.metrics.registry import METRICS
 from cx.metrics.tables import metric_table
 from cx.periods import Period
 from cx.store.models import JOURNEY_STAGES
 from cx.store.scope import Scope
-
-HEATMAP_METRICS = {"nps": ("nps", "nps_low", "nps_high", "nps_n"),
-                   "csat_top2": ("csat_top2", "csat_top2_low", "csat_top2_high", "csat_n"),
-                   "csat_mean": ("csat_mean", None, None, "csat_n")}  # fmt: skip
 
 
 def touchpoint_heatmap(
     engine: Engine, *, scope: Scope, period: Period | None = None, metric: str = "nps"
 ) -> pd.DataFrame:
     """Long frame ``store, touchpoint, stage, value, low, high, n``: one row per store x touchpoint."""
-    value, low, high, n = HEATMAP_METRICS[metric]
+    spec = METRICS[metric]
+    value, low, high, n = metric, spec.low, spec.high, spec.n_column
     table = metric_table(engine, scope=scope, period=period, by=("store", "touchpoint", "stage"))
     table = table.loc[(table[n].fillna(0) > 0) & table["touchpoint"].notna()]
     frame = pd.DataFrame({"store": table["store"], "touchpoint": table["touchpoint"], "stage": table["stage"],

@@ -3,30 +3,39 @@ colours (Okabe-Ito for categories, a blue-orange diverging scheme for scores).""
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
+from cx.metrics.registry import METRICS, label
+
 VERDICT_COLOURS = alt.Scale(domain=["above", "within", "below"], range=["#0072B2", "#999999", "#D55E00"])
 DIVERGING = "blueorange"
-METRIC_TITLES = {"nps": "NPS", "csat_top2": "CSAT top-2-box (%)", "csat_mean": "CSAT mean (1-5)",
-                 "rating": "Review rating (1-5)", "revenue": "Revenue"}  # fmt: skip
-METRIC_FORMATS = {"nps": "+.1f", "csat_top2": ".1f", "csat_mean": ".2f", "rating": ".2f", "revenue": ",.0f"}
-METRIC_RANGES = {"nps": (-100, 100), "csat_top2": (0, 100), "csat_mean": (1, 5), "rating": (1, 5)}
+
+
+def _format(metric: str) -> str:
+    return METRICS[metric].d3_format if metric in METRICS else ".2f"
+
+
+def _range(metric: str) -> tuple[float | None, float | None]:
+    low, high = METRICS[metric].scale if metric in METRICS else (None, None)
+    return (low, high) if high is not None and math.isfinite(high) else (None, None)
 
 
 def trend_chart(frame: pd.DataFrame, *, metric: str, title: str | None = None) -> alt.Chart:
     """Monthly (or weekly) value as a line with its 95 % interval as a band; n in the tooltip."""
-    fmt = METRIC_FORMATS.get(metric, ".2f")
+    fmt = _format(metric)
     base = alt.Chart(frame).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y")))
     tooltip = [alt.Tooltip("bucket:T", title="Period", format="%b %Y"),
-               alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
+               alt.Tooltip("value:Q", title=label(metric), format=fmt),
                alt.Tooltip("low:Q", title="95 % low", format=fmt), alt.Tooltip("high:Q", title="95 % high", format=fmt),
                alt.Tooltip("n:Q", title="n", format=",.0f")]  # fmt: skip
     band = base.mark_area(opacity=0.25, color="#56B4E9").encode(
-        y=alt.Y("low:Q", title=METRIC_TITLES.get(metric)), y2="high:Q"
+        y=alt.Y("low:Q", title=label(metric)), y2="high:Q"
     )
     line = base.mark_line(point=True, color="#0072B2").encode(y="value:Q", tooltip=tooltip)
-    return (band + line).properties(title=title or METRIC_TITLES.get(metric, metric), height=220)
+    return (band + line).properties(title=title or label(metric), height=220)
 
 
 def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, target: float) -> alt.LayerChart:
@@ -34,9 +43,9 @@ def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, targ
 
     Clicking a store selects it (selection parameter ``store``), for the table and drill-down.
     """
-    fmt = METRIC_FORMATS.get(metric, ".2f")
+    fmt = _format(metric)
     pick = alt.selection_point(name="store", fields=["store"], on="click", clear="dblclick")
-    low, high = METRIC_RANGES.get(metric, (None, None))
+    low, high = _range(metric)
     limits = curve.melt("n", var_name="limit", value_name="bound")
     # draw the limits only over the stores' range of n, so tiny-n limits do not flatten the plot
     limits = limits.loc[limits["n"] >= 0.5 * float(league["n"].min())]
@@ -51,9 +60,7 @@ def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, targ
         .mark_line(strokeDash=[4, 3])
         .encode(
             x=alt.X("n:Q", scale=alt.Scale(type="log"), title="Answers (n, log scale)"),
-            y=alt.Y(
-                "bound:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(domain=domain, clamp=True)
-            ),
+            y=alt.Y("bound:Q", title=label(metric), scale=alt.Scale(domain=domain, clamp=True)),
             detail="limit:N",
             color=alt.Color("level:N", title="Control limits", scale=alt.Scale(range=["#E69F00", "#CC79A7"])),
         )
@@ -81,14 +88,14 @@ def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, targ
 def heatmap_chart(cells: pd.DataFrame, *, metric: str, min_n: int = 10) -> alt.Chart:
     """Store x touchpoint scores; cells with fewer than ``min_n`` answers are shown hatched-grey. Clicking
     a cell selects it (selection parameter ``cell``: its ``store`` and ``touchpoint``)."""
-    fmt = METRIC_FORMATS.get(metric, ".2f")
+    fmt = _format(metric)
     cells = cells.assign(reliable=cells["n"] >= min_n)
     pick = alt.selection_point(name="cell", fields=["store", "touchpoint"], on="click", clear="dblclick")
     return alt.Chart(cells).mark_rect(stroke="#ffffff").encode(
         x=alt.X("touchpoint:N", title=None, sort=alt.SortField("stage_order"), axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
         y=alt.Y("store:N", title=None),
         color=alt.when(alt.datum.reliable).then(
-            alt.Color("value:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
+            alt.Color("value:Q", title=label(metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
         ).otherwise(alt.value("#dddddd")),
         opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.5)),
         tooltip=[alt.Tooltip("store:N", title="Store"), alt.Tooltip("touchpoint:N", title="Touchpoint"),
@@ -100,13 +107,13 @@ def heatmap_chart(cells: pd.DataFrame, *, metric: str, min_n: int = 10) -> alt.C
 
 def stage_chart(stages: pd.DataFrame, *, metric: str) -> alt.LayerChart:
     """Journey stages in order with the metric and its interval as error bars."""
-    value, low, high, n = {"nps": ("nps", "nps_low", "nps_high", "nps_n"),
-                           "csat_top2": ("csat_top2", "csat_top2_low", "csat_top2_high", "csat_n")}[metric]  # fmt: skip
-    fmt = METRIC_FORMATS[metric]
+    spec = METRICS[metric]
+    value, low, high, n = metric, spec.low, spec.high, spec.n_column
+    fmt = _format(metric)
     order = list(stages["stage"])
     base = alt.Chart(stages).encode(x=alt.X("stage:N", sort=order, title="Journey stage"))
     bars = base.mark_bar(color="#56B4E9").encode(
-        y=alt.Y(f"{value}:Q", title=METRIC_TITLES[metric]),
+        y=alt.Y(f"{value}:Q", title=label(metric)),
         tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip(f"{value}:Q", title="Score", format=fmt),
                  alt.Tooltip(f"{low}:Q", title="95 % low", format=fmt), alt.Tooltip(f"{high}:Q", title="95 % high", format=fmt),
                  alt.Tooltip(f"{n}:Q", title="n", format=",.0f")],
@@ -141,16 +148,16 @@ def quadrant_chart(drivers: pd.DataFrame) -> alt.LayerChart:
 
 def map_chart(points: pd.DataFrame, *, metric: str) -> alt.Chart:
     """Stores at their coordinates, coloured by score (grey when no answers in the period)."""
-    fmt = METRIC_FORMATS.get(metric, ".2f")
+    fmt = _format(metric)
     return alt.Chart(points).mark_circle(size=160, stroke="#333333", strokeWidth=0.5).encode(
         longitude="longitude:Q",
         latitude="latitude:Q",
         color=alt.when(alt.datum.n > 0).then(
-            alt.Color("value:Q", title=METRIC_TITLES.get(metric, metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
+            alt.Color("value:Q", title=label(metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
         ).otherwise(alt.value("#cccccc")),
         tooltip=[alt.Tooltip("store_id:N", title="Store"), alt.Tooltip("name:N", title="Name"),
                  alt.Tooltip("city:N", title="City"), alt.Tooltip("region:N", title="Region"),
-                 alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt),
+                 alt.Tooltip("value:Q", title=label(metric), format=fmt),
                  alt.Tooltip("n:Q", title="n", format=",.0f")],
     ).project(type="mercator").properties(height=360)  # fmt: skip
 
@@ -176,8 +183,8 @@ def timeline_chart(
     (``low, high``) as a band behind it when the series has one (sales do not); the compared windows
     (``window, start, end, dates``: ``end`` exclusive, ``dates`` the label) shaded behind it; recorded
     actions (``date, description``) as rules."""
-    fmt = METRIC_FORMATS.get(metric, ".2f")
-    title = METRIC_TITLES.get(metric, metric) + (f" per {grain}" if metric == "revenue" else "")
+    fmt = _format(metric)
+    title = label(metric) + (f" per {grain}" if metric == "revenue" else "")
     bounds = series.reindex(columns=["low", "high"])
     interval = bool(bounds.notna().all(axis=1).any())  # sales: no sampling interval, no band
     shade = alt.Chart(windows).mark_rect(opacity=0.18).encode(
@@ -191,7 +198,7 @@ def timeline_chart(
     line = base.mark_line(color="#0072B2", strokeWidth=1.5).encode(y=y)
     tooltip = [alt.Tooltip("bucket:T", title="Week of" if grain == "week" else "Month",
                            format="%Y-%m-%d" if grain == "week" else "%B %Y"),
-               alt.Tooltip("value:Q", title=METRIC_TITLES.get(metric, metric), format=fmt)]  # fmt: skip
+               alt.Tooltip("value:Q", title=label(metric), format=fmt)]  # fmt: skip
     if interval:
         tooltip += [alt.Tooltip("low:Q", title="95 % low", format=fmt),
                     alt.Tooltip("high:Q", title="95 % high", format=fmt)]  # fmt: skip
@@ -226,7 +233,7 @@ def deviation_chart(nodes: pd.DataFrame, *, measure: str, metric: str) -> alt.La
     """Ranked nodes as horizontal bars of ``measure`` (``z``: unexpected deviation, or ``contribution``)
     in the order given, coloured by ``verdict``; dashed lines at z = ±1.96. Clicking a bar selects its
     ``label`` (selection parameter ``node``), for the drill-down."""
-    fmt = METRIC_FORMATS.get(metric, ".2f")
+    fmt = _format(metric)
     pick = alt.selection_point(name="node", fields=["label"], on="click", clear="dblclick")
     title = "Unexpected deviation z" if measure == "z" else "Contribution to the change"
     height = 60 + 28 * len(nodes)  # the axis below, and room for every label

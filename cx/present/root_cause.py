@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cx.analysis.explain import FEEDBACK_METRICS, TOUCHPOINT_METRICS, evidence_metrics
+from cx.analysis.explain import evidence_metrics
+from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
 from cx.store.scope import Scope
 
 MIN_ANSWERS = 30  # per window: below this a change must be huge (NPS: ~40 points) to tell from noise
@@ -38,25 +39,6 @@ def notable(nodes: pd.DataFrame) -> pd.Series:
 
 ALPHA = 0.05
 DRILL_KEYS = ("region", "store", "touchpoint", "term")
-
-
-@dataclass(frozen=True)
-class Measure:
-    """How a metric is named and written: a level (``36.4``) and a change (``7.5 points``)."""
-
-    name: str
-    level: str
-    change: str
-
-
-MEASURES = {
-    "nps": Measure("NPS", "{:.1f}", "{:.1f} points"),
-    "csat_top2": Measure("CSAT top-2-box", "{:.1f} %", "{:.1f} percentage points"),
-    "rating": Measure("Review rating", "{:.2f} ★", "{:.2f} stars"),
-    "revenue": Measure("Revenue", "{}", "{:.1f} %"),
-}
-SOURCE_NAMES = {"nps": "NPS", "csat_top2": "CSAT top-2-box", "rating": "Review rating", "revenue": "Sales"}
-EVIDENCE_NAMES = {"nps": "NPS", "csat_top2": "top-2-box", "rating": "review rating"}
 
 
 # --- numbers as words ----------------------------------------------------------------------------
@@ -89,7 +71,7 @@ def format_money(value: float) -> str:
 
 
 def _level(metric: str, value: float) -> str:
-    return format_money(value) if metric == "revenue" else MEASURES[metric].level.format(value)
+    return format_money(value) if metric == "revenue" else METRICS[metric].format_level(value)
 
 
 def _n(value) -> str:
@@ -115,9 +97,9 @@ def too_few_answers(metric: str, what: dict) -> bool:
 def what_sentence(metric: str, what: dict, *, where: str = "") -> str:
     """What happened, e.g. ``NPS fell 7.5 points (36.4 → 28.8, n 415 → 423, p = 0.14).`` plus whether
     that is more than sampling noise, with the 95 % interval of the change."""
-    measure = MEASURES[metric]
+    measure = METRICS[metric]
     prefix = f"{where}, " if where else ""
-    subject = f"{prefix}{measure.name}" if prefix else measure.name
+    subject = f"{prefix}{measure.short_label}" if prefix else measure.short_label
     counts = f"n {_n(what.get('n_before'))} → {_n(what.get('n_after'))}"
     if not _is_number(what.get("delta")):
         return f"{subject[0].upper()}{subject[1:]} cannot be compared: a window has no data ({counts})."
@@ -132,7 +114,7 @@ def what_sentence(metric: str, what: dict, *, where: str = "") -> str:
         )
     p = what.get("p_value")
     sentence = (
-        f"{subject} {_moved(delta)} {measure.change.format(abs(delta))} ({_level(metric, before)} → "
+        f"{subject} {_moved(delta)} {measure.format_change(delta)} ({_level(metric, before)} → "
         f"{_level(metric, after)}, {counts}, {format_p(p)})."
     )
     if _is_number(what.get("low")) and _is_number(what.get("high")):
@@ -204,7 +186,7 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
     for column in columns:
         if column not in frame:
             frame[column] = None
-    frame["measured"] = frame["measured"].where(frame["measured"].isin(list(MEASURES)), metric)
+    frame["measured"] = frame["measured"].where(frame["measured"].isin(list(EXPLAINABLE)), metric)
     frame["label"] = [
         node_label(None, touchpoint) if by_touchpoint else node_label(store, touchpoint) or node_label(region, None)
         for store, touchpoint, region in zip(frame["store_id"], frame["touchpoint"], frame["region"], strict=True)
@@ -219,7 +201,7 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
 
 
 def _change(measured: str, delta: float) -> str:
-    return f"{abs(delta):,.0f}" if measured == "revenue" else MEASURES[measured].change.format(abs(delta))
+    return f"{abs(delta):,.0f}" if measured == "revenue" else METRICS[measured].format_change(delta)
 
 
 def expected_change(store_id: str | None, touchpoint: str | None, *, whole_brand: bool = False) -> str:
@@ -251,11 +233,11 @@ class Standout:
 def _standout(metric: str, nodes: pd.DataFrame, *, whole_brand: bool) -> Standout:
     ranked = nodes.dropna(subset=["z"])
     top = ranked.iloc[0]
-    measured = top["measured"] if top["measured"] in MEASURES else metric
+    measured = top["measured"] if top["measured"] in EXPLAINABLE else metric
     unit, note = "", ""
     if measured != metric:
-        unit = f" in {MEASURES[measured].name}"
-        note = f" Reviews and sales carry no touchpoint, so touchpoints are measured in {MEASURES[measured].name}."
+        unit = f" in {METRICS[measured].short_label}"
+        note = f" Reviews and sales carry no touchpoint, so touchpoints are measured in {METRICS[measured].short_label}."
     expected = expected_change(top["store_id"], top["touchpoint"], whole_brand=whole_brand)
     alone = expected == "no change"
     beyond = notable(ranked)
@@ -340,7 +322,7 @@ def ranking_note(metric: str, change: dict | None, *, scope_name: str, parts: st
     the change); otherwise by |z|."""
     change = change or {}
     delta, p = change.get("delta"), change.get("p_value")
-    name = MEASURES[metric].name if metric in ("nps", "csat_top2") else MEASURES[metric].name.lower()
+    name = METRICS[metric].in_sentence
     subject = f"{name} of {scope_name}"
     if _is_number(p) and p < ALPHA and _is_number(delta) and delta != 0:
         return (
@@ -359,7 +341,7 @@ def evidence_text(metric: str, *, touchpoint: bool) -> str:
     sources = evidence_metrics(metric if metric in FEEDBACK_METRICS else "nps")
     if touchpoint:
         sources = tuple(m for m in sources if m in TOUCHPOINT_METRICS)
-    return _join([EVIDENCE_NAMES[m] for m in sources])
+    return _join([METRICS[m].evidence_name for m in sources])
 
 
 SHARE_EVIDENCE = "a rising share counts as worse: unhappy customers speak up more"
@@ -475,7 +457,7 @@ def source_agreement(sources: dict, metric: str) -> pd.DataFrame:
     rows = []
     for key, change in sources.items():
         if change is None:
-            rows.append({"source": key, "name": SOURCE_NAMES.get(key, key), "delta": None, "delta_pct": None,
+            rows.append({"source": key, "name": METRICS[key].source_name, "delta": None, "delta_pct": None,
                          "p_value": None, "agrees": None, "verdict": "no data for this scope"})  # fmt: skip
             continue
         delta, p = change.get("delta"), change.get("p_value")
@@ -490,7 +472,7 @@ def source_agreement(sources: dict, metric: str) -> pd.DataFrame:
             verdict, agrees = "moved the other way", False
         else:
             verdict, agrees = "no clear change", False
-        rows.append({"source": key, "name": SOURCE_NAMES.get(key, key), "delta": delta,
+        rows.append({"source": key, "name": METRICS[key].source_name, "delta": delta,
                      "delta_pct": change.get("delta_pct"), "p_value": p, "agrees": agrees, "verdict": verdict})  # fmt: skip
     table = pd.DataFrame(rows)
     table["change"] = [_short_change(key, delta, pct) for key, delta, pct in
@@ -500,13 +482,10 @@ def source_agreement(sources: dict, metric: str) -> pd.DataFrame:
     return table
 
 
-SHORT_UNITS = {"nps": "{:+.1f} pts", "csat_top2": "{:+.1f} pp", "rating": "{:+.2f} ★", "revenue": "{:+.1f} %"}
-
-
 def _short_change(metric: str, delta, pct) -> str:
     """A change in a table cell: ``-10.3 pts``, ``-17.2 pp``, ``-0.95 ★``, ``-14.5 %``; empty when none."""
     value = pct if metric == "revenue" else delta
-    return SHORT_UNITS[metric].format(value) if _is_number(value) else ""
+    return METRICS[metric].short_change.format(value) if _is_number(value) else ""
 
 
 def sources_sentence(agreement: pd.DataFrame, metric: str) -> str:

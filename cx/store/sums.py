@@ -35,7 +35,9 @@ from cx.store.scope import GROUP_COLUMNS, TOUCHPOINT_KEYS, Scope, scope_conditio
 
 
 @dataclass(frozen=True)
-class Family:
+class Rollup:
+    """A source's daily and monthly rollup tables and the measures they sum."""
+
     daily: Table
     monthly: Table
     measures: tuple[str, ...]
@@ -43,18 +45,18 @@ class Family:
     day_column: str = "day"
 
 
-FAMILIES = {
-    "nps": Family(NpsDaily.__table__, NpsMonthly.__table__, NPS_COUNTS, True),
-    "survey": Family(SurveyDaily.__table__, SurveyMonthly.__table__, SURVEY_SUMS, True),
-    "attribute": Family(AttributeDaily.__table__, AttributeMonthly.__table__, ATTRIBUTE_SUMS, True),
-    "review": Family(ReviewDaily.__table__, ReviewMonthly.__table__, REVIEW_SUMS, False),
-    "sales": Family(Sales.__table__, SalesMonthly.__table__, SALES_SUMS, False, day_column="date"),
+ROLLUPS = {
+    "nps": Rollup(NpsDaily.__table__, NpsMonthly.__table__, NPS_COUNTS, True),
+    "surveys": Rollup(SurveyDaily.__table__, SurveyMonthly.__table__, SURVEY_SUMS, True),
+    "attributes": Rollup(AttributeDaily.__table__, AttributeMonthly.__table__, ATTRIBUTE_SUMS, True),
+    "reviews": Rollup(ReviewDaily.__table__, ReviewMonthly.__table__, REVIEW_SUMS, False),
+    "sales": Rollup(Sales.__table__, SalesMonthly.__table__, SALES_SUMS, False, day_column="date"),
 }
 
 
 def sums(
     engine: Engine,
-    family: str,
+    source: str,
     *,
     scope: Scope,
     period: Period | None = None,
@@ -65,12 +67,12 @@ def sums(
     """One row per group (``by`` keys, plus ``bucket`` when ``grain`` is given) with summed measures.
 
     ``by`` keys: brand, region, district, store, format, touchpoint, stage, attribute (attributes
-    only). ``measures`` narrows the summed columns (default: all of the family's). Sources without touchpoints (reviews, sales) return an empty frame when the scope or the
+    only). ``measures`` narrows the summed columns (default: all of the source's). Sources without touchpoints (reviews, sales) return an empty frame when the scope or the
     grouping needs touchpoints.
     """
-    spec = FAMILIES[family]
+    spec = ROLLUPS[source]
     if measures is not None:
-        spec = Family(spec.daily, spec.monthly, measures, spec.touchpoints, spec.day_column)
+        spec = Rollup(spec.daily, spec.monthly, measures, spec.touchpoints, spec.day_column)
     keys = list(by) + (["bucket"] if grain else [])
     if not spec.touchpoints and (scope.needs_touchpoints or set(by) & set(TOUCHPOINT_KEYS)):
         return pd.DataFrame(columns=keys + list(spec.measures))
@@ -90,7 +92,7 @@ def sums(
     return frame.reset_index(drop=True)
 
 
-def _parts(spec: Family, period: Period | None, grain: str | None) -> list[tuple[Table, Period | None]]:
+def _parts(spec: Rollup, period: Period | None, grain: str | None) -> list[tuple[Table, Period | None]]:
     if grain in ("day", "week"):
         return [(spec.daily, period)]
     if period is None:
@@ -100,7 +102,7 @@ def _parts(spec: Family, period: Period | None, grain: str | None) -> list[tuple
 
 
 def _query(
-    engine, spec: Family, table: Table, period: Period | None, scope: Scope, by, grain
+    engine, spec: Rollup, table: Table, period: Period | None, scope: Scope, by, grain
 ) -> pd.DataFrame:
     day = table.c.month if "month" in table.c else table.c[spec.day_column]
     columns = {**GROUP_COLUMNS, "store": table.c.store_id}
@@ -176,7 +178,7 @@ def organisation_join(table: Table, needed: set[str]):
     return joined
 
 
-def _measures(spec: Family, table: Table):
+def _measures(spec: Rollup, table: Table):
     if table.name != "sales":
         return [func.sum(table.c[m]).label(m) for m in spec.measures]
     if spec.measures != SALES_SUMS:
