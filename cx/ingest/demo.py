@@ -677,17 +677,11 @@ def generate_brand(
         tiny_store_responses,
     )
     rng = np.random.default_rng(seed)
-    month_starts = np.arange(np.datetime64(start, "M"), np.datetime64(start, "M") + months + 1).astype(
-        "datetime64[D]"
-    )
+    month_starts = _month_starts(start, months)
     end = (month_starts[-1] - 1).astype(date)
     stores, region, city, countries = _layout(n_stores, n_regions)
-    store_ids = stores["store_id"].tolist()
     regions = [region_name for region_name, _, _ in _REGIONS[:n_regions]]
-    tiny = _story_store(tiny_store, store_ids, "tiny_store")
-    incident_store = (
-        None if incident is None else _story_store(incident.store_id, store_ids, "incident.store_id")
-    )
+    tiny, incident_store = _story_stores(stores, tiny_store, incident)
     _check_stories(
         incident, start, end, low_region, regions, low_region_gap, tiny, incident_store, arabic_share
     )
@@ -695,59 +689,12 @@ def generate_brand(
     if tiny is not None:
         stores.loc[tiny, "format"] = "express"
     formats = stores["format"].to_numpy()
-    region_effect = rng.uniform(-_OTHER_REGION_SPREAD, _OTHER_REGION_SPREAD, n_regions)
-    if low_region is not None:
-        low = regions.index(low_region)
-        others = np.delete(region_effect, low).mean()
-        gap = _latent_shift(_expected_nps, _BASE_LATENT + others, low_region_gap, "low_region_gap")
-        region_effect[low] = others - gap
-    store_effect = rng.normal(0, _STORE_SPREAD, n_stores)
-    store_effect -= (np.bincount(region, store_effect) / np.bincount(region))[region]  # keep region levels
-    if tiny is not None:
-        store_effect[tiny] = 0.0
-    store_latent = _BASE_LATENT + region_effect[region] + store_effect
-
-    opened_days = rng.integers(365 * 2, 365 * 14, n_stores)
-    opened = np.datetime64(start, "D") - opened_days
-    eligible = [i for i in range(n_stores) if formats[i] != "flagship" and i not in (tiny, incident_store)]
-    if not 0 <= new_stores <= len(eligible):
-        raise ValueError(
-            f"new_stores must be between 0 and {len(eligible)} for this layout, got {new_stores}"
-        )
-    period_days = int((month_starts[-1] - month_starts[0]).astype(np.int64))
-    opening = np.sort(rng.choice(eligible, new_stores, replace=False)).astype(int)
-    opened[opening] = month_starts[0] + rng.integers(60, max(61, period_days - 180), new_stores)
-    stores["opened_on"] = np.datetime_as_string(opened, unit="D")
-    jitter = rng.uniform(-0.04, 0.04, (n_stores, 2))
-    stores["latitude"] = (stores["latitude"] + jitter[:, 0]).round(5)
-    stores["longitude"] = (stores["longitude"] + jitter[:, 1]).round(5)
-
-    volume = np.array([_RESPONSE_VOLUME[f] for f in formats]) * rng.lognormal(0, 0.15, n_stores)
-    regular = np.ones(n_stores, bool)
-    if tiny is not None:
-        regular[tiny] = False
-    volume /= volume[regular].mean()
-    months_open = np.clip(
-        (month_starts[-1] - np.maximum(opened, month_starts[0])).astype(float) / 30.44, 0, months
-    )
-    expected = volume * months_open
-    is_arabic = np.array([c in _ARABIC_COUNTRIES for c in countries])
-    weight = np.array([_ARABIC_WEIGHT[a] for a in is_arabic])
-    arabic = arabic_share * weight * expected.sum() / (weight * expected).sum()
-    if arabic.max() > 1:
-        most = arabic_share / arabic.max()
-        raise ValueError(
-            f"arabic_share={arabic_share} is more than this layout supports; use at most {most:.2f}"
-        )
+    store_latent, store_effect = _store_effects(rng, region, regions, low_region, low_region_gap, tiny)
+    opened, opening = _open_stores(rng, stores, month_starts, new_stores, (tiny, incident_store))
+    volume, expected = _volumes(rng, formats, tiny, opened, month_starts)
+    arabic = _arabic_chance(countries, expected, arabic_share)
     pools = np.maximum(30, np.rint(np.bincount(city, expected * 0.9 * responses_per_store_month))).astype(int)
-    incident_touchpoint, nps_shift, csat_shift = None, 0.0, 0.0
-    if incident is not None:
-        incident_touchpoint = TOUCHPOINTS.index(incident.touchpoint)
-        mu = store_latent[incident_store] + _TOUCHPOINT_EFFECT[incident_touchpoint]
-        nps_shift = _latent_shift(_expected_nps, mu, incident.nps_drop, "incident.nps_drop")
-        csat_shift = _latent_shift(
-            lambda m: _expected_mean(_CSAT_SCALE, m), mu, incident.csat_drop, "incident.csat_drop"
-        )
+    incident_touchpoint, nps_shift, csat_shift = _incident_shifts(incident, store_latent, incident_store)
 
     world = _World(
         rng=rng,
@@ -768,15 +715,146 @@ def generate_brand(
         customer_offsets=np.r_[0, np.cumsum(pools)[:-1]],
         customer_pools=pools,
     )
-    frames = {
-        "stores": stores,
+    frames = _frames(world, store_effect, responses_per_store_month, reviews_per_store_month)
+    story = _story(name, seed, world, end, regions, low_region, low_region_gap, opening)
+    return DemoBrand(name=name, frames=frames, story=story)
+
+
+def _month_starts(start: date, months: int) -> np.ndarray:
+    """First day (datetime64[D]) of each month from ``start``, and of the month after the last."""
+    return np.arange(np.datetime64(start, "M"), np.datetime64(start, "M") + months + 1).astype(
+        "datetime64[D]"
+    )
+
+
+def _story_stores(
+    stores: pd.DataFrame, tiny_store: str | None, incident: Incident | None
+) -> tuple[int | None, int | None]:
+    """Row indices of the tiny store and of the incident's store (None for a story left out)."""
+    store_ids = stores["store_id"].tolist()
+    tiny = _story_store(tiny_store, store_ids, "tiny_store")
+    incident_store = (
+        None if incident is None else _story_store(incident.store_id, store_ids, "incident.store_id")
+    )
+    return tiny, incident_store
+
+
+def _store_effects(
+    rng: np.random.Generator,
+    region: np.ndarray,
+    regions: list[str],
+    low_region: str | None,
+    low_region_gap: float,
+    tiny: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Latent satisfaction of each store (base + region + store effect) and the store effect alone.
+
+    Store effects are centred within each region, which keeps the region levels (and the low region's
+    gap); the tiny store's is 0.
+    """
+    region_effect = rng.uniform(-_OTHER_REGION_SPREAD, _OTHER_REGION_SPREAD, len(regions))
+    if low_region is not None:
+        low = regions.index(low_region)
+        others = np.delete(region_effect, low).mean()
+        gap = _latent_shift(_expected_nps, _BASE_LATENT + others, low_region_gap, "low_region_gap")
+        region_effect[low] = others - gap
+    store_effect = rng.normal(0, _STORE_SPREAD, region.size)
+    store_effect -= (np.bincount(region, store_effect) / np.bincount(region))[region]  # keep region levels
+    if tiny is not None:
+        store_effect[tiny] = 0.0
+    return _BASE_LATENT + region_effect[region] + store_effect, store_effect
+
+
+def _open_stores(
+    rng: np.random.Generator,
+    stores: pd.DataFrame,
+    month_starts: np.ndarray,
+    new_stores: int,
+    story_stores: tuple[int | None, int | None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Opening date (datetime64[D]) of every store, and the indices of the stores opening in the period.
+
+    Sets ``opened_on`` and jitters the coordinates in ``stores``. Flagships and the story stores
+    (tiny, incident) are open throughout.
+    """
+    n_stores = len(stores)
+    formats = stores["format"].to_numpy()
+    opened_days = rng.integers(365 * 2, 365 * 14, n_stores)
+    opened = month_starts[0] - opened_days
+    eligible = [i for i in range(n_stores) if formats[i] != "flagship" and i not in story_stores]
+    if not 0 <= new_stores <= len(eligible):
+        raise ValueError(
+            f"new_stores must be between 0 and {len(eligible)} for this layout, got {new_stores}"
+        )
+    period_days = int((month_starts[-1] - month_starts[0]).astype(np.int64))
+    opening = np.sort(rng.choice(eligible, new_stores, replace=False)).astype(int)
+    opened[opening] = month_starts[0] + rng.integers(60, max(61, period_days - 180), new_stores)
+    stores["opened_on"] = np.datetime_as_string(opened, unit="D")
+    jitter = rng.uniform(-0.04, 0.04, (n_stores, 2))
+    stores["latitude"] = (stores["latitude"] + jitter[:, 0]).round(5)
+    stores["longitude"] = (stores["longitude"] + jitter[:, 1]).round(5)
+    return opened, opening
+
+
+def _volumes(
+    rng: np.random.Generator,
+    formats: np.ndarray,
+    tiny: int | None,
+    opened: np.ndarray,
+    month_starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relative responses per month of each store (mean 1 over the regular stores) and over the period."""
+    volume = np.array([_RESPONSE_VOLUME[f] for f in formats]) * rng.lognormal(0, 0.15, formats.size)
+    regular = np.ones(formats.size, bool)
+    if tiny is not None:
+        regular[tiny] = False
+    volume /= volume[regular].mean()
+    months = month_starts.size - 1
+    months_open = np.clip(
+        (month_starts[-1] - np.maximum(opened, month_starts[0])).astype(float) / 30.44, 0, months
+    )
+    return volume, volume * months_open
+
+
+def _arabic_chance(countries: list[str], expected: np.ndarray, arabic_share: float) -> np.ndarray:
+    """Per store, the chance a comment is in Arabic, so that ``arabic_share`` of all comments are."""
+    is_arabic = np.array([c in _ARABIC_COUNTRIES for c in countries])
+    weight = np.array([_ARABIC_WEIGHT[a] for a in is_arabic])
+    arabic = arabic_share * weight * expected.sum() / (weight * expected).sum()
+    if arabic.max() > 1:
+        most = arabic_share / arabic.max()
+        raise ValueError(
+            f"arabic_share={arabic_share} is more than this layout supports; use at most {most:.2f}"
+        )
+    return arabic
+
+
+def _incident_shifts(
+    incident: Incident | None, store_latent: np.ndarray, incident_store: int | None
+) -> tuple[int | None, float, float]:
+    """The incident's touchpoint index and the latent drops that give its NPS and CSAT drops."""
+    if incident is None:
+        return None, 0.0, 0.0
+    touchpoint = TOUCHPOINTS.index(incident.touchpoint)
+    mu = store_latent[incident_store] + _TOUCHPOINT_EFFECT[touchpoint]
+    nps_shift = _latent_shift(_expected_nps, mu, incident.nps_drop, "incident.nps_drop")
+    csat_shift = _latent_shift(
+        lambda m: _expected_mean(_CSAT_SCALE, m), mu, incident.csat_drop, "incident.csat_drop"
+    )
+    return touchpoint, nps_shift, csat_shift
+
+
+def _frames(
+    world: _World, store_effect: np.ndarray, responses_per_store_month: int, reviews_per_store_month: int
+) -> dict[str, pd.DataFrame]:
+    """The import files in import order (FRAME_KINDS), drawn from the world's generator in that order."""
+    return {
+        "stores": world.stores,
         "nps": _nps_frame(world, responses_per_store_month),
         "surveys": _survey_frame(world, responses_per_store_month),
         "reviews": _review_frame(world, reviews_per_store_month),
         "sales": _sales_frame(world, store_effect),
     }
-    story = _story(name, seed, world, end, regions, low_region, low_region_gap, opening)
-    return DemoBrand(name=name, frames=frames, story=story)
 
 
 def demo_brand(seed: int = 7) -> DemoBrand:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from cx.ingest.schema import ATTRIBUTE_PREFIX, DERIVABLE_IDS, UNASSIGNED_REGION
@@ -120,7 +119,3 @@ def attribute_ratings(values: pd.DataFrame) -> pd.DataFrame:
 
 def _no_rejects() -> pd.DataFrame:
     return pd.DataFrame(columns=["frame_index", "row", "column", "value", "reason"])
-
-
-def as_row_numbers(row_numbers: np.ndarray, index: pd.Index) -> pd.Series:
-    return pd.Series(row_numbers, index=index)

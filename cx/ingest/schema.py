@@ -161,7 +161,6 @@ STORE_CREATION_FIELDS = (
 
 # Identifier fields that are derived from the row's content when the file has none.
 DERIVABLE_IDS = {"nps": "response_id", "surveys": "response_id", "reviews": "review_id"}
-DATE_FIELD = {"nps": "responded_at", "surveys": "responded_at", "reviews": "posted_at", "sales": "date"}
 ATTRIBUTE_SCALE = (1.0, 5.0)
 
 

@@ -450,15 +450,7 @@ def changepoint(
     4
     """
     y = _series(values)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != y.shape:
-        raise ValueError(f"weights {w.shape} must have the shape of values {y.shape}.")
-    if np.any(w < 0):
-        raise ValueError("weights must be non-negative.")
-    if int(min_size) != min_size or min_size < 2:
-        raise ValueError(f"min_size must be an integer of at least 2; got {min_size}.")
-    if permutations < 0:
-        raise ValueError(f"permutations must be non-negative; got {permutations}.")
+    w = _changepoint_weights(y, weights, min_size, permutations)
     keep = np.flatnonzero(~np.isnan(y) & ~np.isnan(w) & (w > 0))
     if keep.size < 2 * min_size:
         return Changepoint(
@@ -475,18 +467,42 @@ def changepoint(
         statistic = float(n_obs * np.log(sse0 / sse[best]))
     before = float(np.average(yk[:split], weights=wk[:split]))
     after = float(np.average(yk[split:], weights=wk[split:]))
-    p_value = math.nan
-    if permutations:
-        rng = np.random.default_rng(seed)
-        order = np.argsort(rng.random((permutations, n_obs)), axis=1)
-        perm_sse, perm_sse0 = _split_statistic(yk[order], wk[order], min_size)
-        with np.errstate(divide="ignore"):
-            perm_stat = n_obs * np.log(perm_sse0 / perm_sse.min(axis=1))
-        # tolerance so ties with the observed split (up to rounding) count as at least as extreme
-        tolerance = 1e-9 * max(1.0, abs(statistic)) if math.isfinite(statistic) else 0.0
-        exceed = np.sum(perm_stat >= statistic - tolerance)
-        p_value = float((1 + exceed) / (1 + permutations))
+    p_value = (
+        _permutation_p_value(yk, wk, min_size, statistic, permutations, seed) if permutations else math.nan
+    )
     return Changepoint(int(keep[split]), before, after, statistic, p_value, "")
+
+
+def _changepoint_weights(
+    y: np.ndarray, weights: ArrayLike | None, min_size: int, permutations: int
+) -> np.ndarray:
+    """The weights of :func:`changepoint` (equal by default), after checking its arguments."""
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != y.shape:
+        raise ValueError(f"weights {w.shape} must have the shape of values {y.shape}.")
+    if np.any(w < 0):
+        raise ValueError("weights must be non-negative.")
+    if int(min_size) != min_size or min_size < 2:
+        raise ValueError(f"min_size must be an integer of at least 2; got {min_size}.")
+    if permutations < 0:
+        raise ValueError(f"permutations must be non-negative; got {permutations}.")
+    return w
+
+
+def _permutation_p_value(
+    yk: np.ndarray, wk: np.ndarray, min_size: int, statistic: float, permutations: int, seed: int
+) -> float:
+    """(1 + #{permuted statistic >= observed}) / (1 + permutations), shuffling (value, weight) pairs."""
+    n_obs = yk.size
+    rng = np.random.default_rng(seed)
+    order = np.argsort(rng.random((permutations, n_obs)), axis=1)
+    perm_sse, perm_sse0 = _split_statistic(yk[order], wk[order], min_size)
+    with np.errstate(divide="ignore"):
+        perm_stat = n_obs * np.log(perm_sse0 / perm_sse.min(axis=1))
+    # tolerance so ties with the observed split (up to rounding) count as at least as extreme
+    tolerance = 1e-9 * max(1.0, abs(statistic)) if math.isfinite(statistic) else 0.0
+    exceed = np.sum(perm_stat >= statistic - tolerance)
+    return float((1 + exceed) / (1 + permutations))
 
 
 @dataclass(frozen=True, eq=False)

@@ -231,15 +231,7 @@ def fightin_words(
     vocabulary = counts_i.index.union(counts_j.index)
     y_i = counts_i.reindex(vocabulary, fill_value=0).to_numpy(dtype=float)
     y_j = counts_j.reindex(vocabulary, fill_value=0).to_numpy(dtype=float)
-    n_i, n_j = y_i.sum(), y_j.sum()
-    alpha = prior_scale * (y_i + y_j)
-    alpha_0 = alpha.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        delta = np.log((y_i + alpha) / (n_i + alpha_0 - y_i - alpha)) - np.log(
-            (y_j + alpha) / (n_j + alpha_0 - y_j - alpha)
-        )
-        delta = np.where(np.isfinite(delta), delta, np.nan)
-        z = delta / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+    delta, z = _log_odds(y_i, y_j, prior_scale)
     table = pd.DataFrame(
         {
             "term": np.asarray(vocabulary, dtype=object),
@@ -252,6 +244,20 @@ def fightin_words(
     table = table[table["count"] >= min_count]
     table = table.sort_values(["z", "term"], ascending=[False, True], na_position="last", kind="mergesort")
     return table.reset_index(drop=True)
+
+
+def _log_odds(y_i: np.ndarray, y_j: np.ndarray, prior_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """delta_w and z_w of :func:`fightin_words` from the two token-count vectors over one vocabulary."""
+    n_i, n_j = y_i.sum(), y_j.sum()
+    alpha = prior_scale * (y_i + y_j)
+    alpha_0 = alpha.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.log((y_i + alpha) / (n_i + alpha_0 - y_i - alpha)) - np.log(
+            (y_j + alpha) / (n_j + alpha_0 - y_j - alpha)
+        )
+        delta = np.where(np.isfinite(delta), delta, np.nan)
+        z = delta / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+    return delta, z
 
 
 def representative_verbatims(texts: pd.DataFrame, terms: list[str], *, per_term: int = 3) -> pd.DataFrame:

@@ -22,7 +22,6 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 JOURNEY_STAGES = ("awareness", "consideration", "conversion", "retention", "advocacy")
-DATE_PRECISIONS = ("day", "month")
 
 
 # --- Organisation: brand -> region -> optional district -> store ---------------------------

@@ -81,65 +81,74 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
     """SQL per source family that adds the rows matching ``where`` (fact table alias ``f``)."""
     statements: dict[str, list[str]] = {family: [] for family in ("nps", "survey", "attribute", "review")}
     for grain in GRAINS:
-        key = "day" if grain == "daily" else "month"
+        for family, statement in _response_statements(dialect, grain, where).items():
+            statements[family].append(statement)
+    statements["sales"] = [_sales_statement(dialect, where)]
+    statements["driver_moments"] = _driver_moment_statements(dialect, where)
+    return statements
 
-        def when(column: str, grain=grain) -> str:
-            return bucket_sql(column, grain, dialect)
 
-        statements["nps"].append(
-            _upsert(
-                f"nps_{grain}",
-                ("store_id", key, "touchpoint_id"),
-                NPS_COUNTS,
-                f"SELECT f.store_id, {when('f.responded_at')}, COALESCE(f.touchpoint_id, 0), "
-                + ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11))
-                + f" FROM nps_response f WHERE {where} GROUP BY 1, 2, 3",
-            )
-        )
-        statements["survey"].append(
-            _upsert(
-                f"survey_{grain}",
-                ("store_id", key, "touchpoint_id"),
-                SURVEY_SUMS,
-                f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, COUNT(*), SUM(f.csat), "
-                "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
-                + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
-                + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
-                f"SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END) FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
-            )  # fmt: skip
-        )
-        statements["attribute"].append(
-            _upsert(
-                f"attribute_{grain}",
-                ("store_id", key, "touchpoint_id", "attribute"),
-                ATTRIBUTE_SUMS,
-                f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, a.attribute, COUNT(*), "
-                "SUM(a.rating), SUM(a.rating * a.rating) FROM survey_attribute a "
-                f"JOIN survey_response f ON f.response_id = a.response_id WHERE {where} GROUP BY 1, 2, 3, 4",
-            )
-        )
-        statements["review"].append(
-            _upsert(
-                f"review_{grain}",
-                ("store_id", key),
-                REVIEW_SUMS,
-                f"SELECT f.store_id, {when('f.posted_at')}, COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), "
-                "SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
-                + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6))
-                + f" FROM review f WHERE {where} GROUP BY 1, 2",
-            )
-        )
-    statements["sales"] = [
-        _upsert(
-            "sales_monthly",
-            ("store_id", "month"),
-            SALES_SUMS,
-            f"SELECT f.store_id, {bucket_sql('f.date', 'monthly', dialect)}, COUNT(*), SUM(f.revenue), "
-            "SUM(f.transactions), COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
-            "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0) "
-            f"FROM sales f WHERE {where} GROUP BY 1, 2",
-        )
-    ]
+def _response_statements(dialect: str, grain: str, where: str) -> dict[str, str]:
+    """The NPS, survey, attribute and review rollups at one grain (``daily`` or ``monthly``)."""
+    key = "day" if grain == "daily" else "month"
+
+    def when(column: str) -> str:
+        return bucket_sql(column, grain, dialect)
+
+    return {
+        "nps": _upsert(
+            f"nps_{grain}",
+            ("store_id", key, "touchpoint_id"),
+            NPS_COUNTS,
+            f"SELECT f.store_id, {when('f.responded_at')}, COALESCE(f.touchpoint_id, 0), "
+            + ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11))
+            + f" FROM nps_response f WHERE {where} GROUP BY 1, 2, 3",
+        ),
+        "survey": _upsert(
+            f"survey_{grain}",
+            ("store_id", key, "touchpoint_id"),
+            SURVEY_SUMS,
+            f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, COUNT(*), SUM(f.csat), "
+            "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
+            + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
+            + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
+            f"SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END) FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
+        ),
+        "attribute": _upsert(
+            f"attribute_{grain}",
+            ("store_id", key, "touchpoint_id", "attribute"),
+            ATTRIBUTE_SUMS,
+            f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, a.attribute, COUNT(*), "
+            "SUM(a.rating), SUM(a.rating * a.rating) FROM survey_attribute a "
+            f"JOIN survey_response f ON f.response_id = a.response_id WHERE {where} GROUP BY 1, 2, 3, 4",
+        ),
+        "review": _upsert(
+            f"review_{grain}",
+            ("store_id", key),
+            REVIEW_SUMS,
+            f"SELECT f.store_id, {when('f.posted_at')}, COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), "
+            "SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
+            + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6))
+            + f" FROM review f WHERE {where} GROUP BY 1, 2",
+        ),
+    }
+
+
+def _sales_statement(dialect: str, where: str) -> str:
+    """The monthly sales rollup; the paired sums keep only days with both revenue and transactions."""
+    return _upsert(
+        "sales_monthly",
+        ("store_id", "month"),
+        SALES_SUMS,
+        f"SELECT f.store_id, {bucket_sql('f.date', 'monthly', dialect)}, COUNT(*), SUM(f.revenue), "
+        "SUM(f.transactions), COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
+        "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0) "
+        f"FROM sales f WHERE {where} GROUP BY 1, 2",
+    )
+
+
+def _driver_moment_statements(dialect: str, where: str) -> list[str]:
+    """Monthly sums and cross-products of pairs of survey variables, for the driver correlations."""
     month = bucket_sql("f.responded_at", "monthly", dialect)
     moment_keys = ("store_id", "month", "var_a", "var_b")
     moment_sums = ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb")
@@ -153,7 +162,7 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
          "survey_attribute a JOIN survey_response f ON f.response_id = a.response_id"),
         ("'csat'", "'csat'", "f.csat", "f.csat", "survey_response f"),
     )  # fmt: skip
-    statements["driver_moments"] = [
+    return [
         _upsert(
             "driver_moments",
             moment_keys,
@@ -163,7 +172,6 @@ def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
         )
         for var_a, var_b, x, y, source in pair_sql
     ]
-    return statements
 
 
 def add_batch_to_rollups(connection: Connection, kind: str, batch_id: int) -> None:
