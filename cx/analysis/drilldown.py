@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 
 from cx import stats
 from cx.analysis.executive import metric_trend
-from cx.analysis.explain import TOUCHPOINT_METRICS, feedback_texts
+from cx.metrics.registry import TOUCHPOINT_METRICS
 from cx.periods import Period
 from cx.stats import themes
+from cx.store.queries import feedback_texts
 from cx.store.rollups import NPS_COUNTS
 from cx.store.scope import Scope
 from cx.store.sums import sums

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from cx import stats
 from cx.metrics.estimators import nps_components
 from cx.periods import Period
-from cx.store.models import Brand, District, DriverMoments, Region, Store
-from cx.store.scope import Scope, scope_conditions
+from cx.store.queries import MOMENTS, driver_moments
+from cx.store.scope import Scope
 from cx.store.sums import sums
 
 DRIVER_KEYS = ("driver", "weight", "weight_low", "weight_high", "share_pct", "performance")
 MIN_CLUSTERS = 10
 MIN_UNIT_ANSWERS = 10
-MOMENTS = ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb")
 
 
 def key_drivers(
@@ -51,9 +50,9 @@ def key_drivers(
 def _attribute_drivers(engine, scope: Scope, period: Period | None, draws: int, seed: int):
     if scope.needs_touchpoints:
         return _empty("attribute ratings are not split by touchpoint; choose the whole scope")
-    moments = _driver_moments(engine, scope, period, by_month=False)
+    moments = driver_moments(engine, scope=scope, period=period, by_month=False)
     if moments["store_id"].nunique() < MIN_CLUSTERS if len(moments) else False:
-        moments = _driver_moments(engine, scope, period, by_month=True)
+        moments = driver_moments(engine, scope=scope, period=period, by_month=True)
     if moments.empty:
         return _empty("no survey attribute ratings in scope")
     variables = ["csat"] + sorted(v for v in set(moments["var_a"]) | set(moments["var_b"]) if v != "csat")
@@ -68,28 +67,6 @@ def _attribute_drivers(engine, scope: Scope, period: Period | None, draws: int, 
     names = [v.removeprefix("attr:") for v in variables[1:]]
     n = int(diagonal[0, 0, 0])
     return _table(names, weights, boot, performance), _summary("csat", weights, n, clusters, "respondents")
-
-
-def _driver_moments(engine, scope: Scope, period: Period | None, *, by_month: bool) -> pd.DataFrame:
-    """Moments summed per store (or per store-month: the bootstrap clusters) and variable pair."""
-    table = DriverMoments.__table__
-    cluster = [table.c.store_id] + ([table.c.month] if by_month else [])
-    conditions = scope_conditions(scope)
-    if period is not None:
-        conditions += [table.c.month >= period.start.replace(day=1), table.c.month <= period.end]
-    query = (
-        select(*cluster, table.c.var_a, table.c.var_b, *[func.sum(table.c[m]).label(m) for m in MOMENTS])
-        .select_from(
-            table.join(Store.__table__, Store.store_id == table.c.store_id)
-            .join(Region.__table__, Region.id == Store.region_id)
-            .join(Brand.__table__, Brand.id == Region.brand_id)
-            .outerjoin(District.__table__, District.id == Store.district_id)
-        )
-        .where(*conditions)
-        .group_by(*cluster, table.c.var_a, table.c.var_b)
-    )
-    with engine.connect() as connection:
-        return pd.DataFrame(connection.execute(query).mappings().all())
 
 
 def _moment_cube(moments: pd.DataFrame, variables: list[str]) -> tuple[int, np.ndarray]:

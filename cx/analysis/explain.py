@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
-from sqlalchemy import Engine, String, literal, select, union_all
+from sqlalchemy import Engine
 
 from cx import stats
 from cx.analysis.executive import metric_trend
@@ -28,10 +28,10 @@ from cx.metrics.changes import metric_changes
 from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
 from cx.periods import Period
 from cx.stats import detection, themes
-from cx.store.models import Action, NpsResponse, Review, SurveyResponse, Touchpoint
-from cx.store.queries import latest_data_day, store_directory
-from cx.store.scope import Scope, scope_conditions, tables_needed
-from cx.store.sums import organisation_join, sums
+from cx.store.queries import feedback_texts, latest_data_day, store_directory
+from cx.store.records import actions_for, insert_action
+from cx.store.scope import Scope
+from cx.store.sums import sums
 
 EXPLAIN_METRICS = EXPLAINABLE
 MIN_THEME_COUNT = 3
@@ -628,35 +628,6 @@ def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Pe
     ]
 
 
-FEEDBACK_TEXTS = (  # source, table, its date column, its text column, whether answers name a touchpoint
-    ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment, True),
-    ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment, True),
-    ("review", Review, Review.posted_at, Review.text, False),
-)
-
-
-def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:
-    """Comments and review texts (``source, date, store_id, touchpoint, text``) of the scope's stores in
-    the period; ``touchpoint`` is where an NPS or survey answer was given (``None`` for reviews)."""
-    scope = scope.all_touchpoints()
-    tables = tables_needed(scope, ())
-    parts = []
-    for source, model, moment, column, at_touchpoint in FEEDBACK_TEXTS:
-        table = model.__table__
-        given_at = Touchpoint.name if at_touchpoint else literal(None, String)
-        columns = (literal(source).label("source"), moment.label("date"), model.store_id.label("store_id"),
-                   given_at.label("touchpoint"), column.label("text"))  # fmt: skip
-        joined = organisation_join(table, tables | {"touchpoint"} if at_touchpoint else tables)
-        parts.append(
-            select(*columns).select_from(joined).where(
-                column.is_not(None), moment >= period.start, moment < period.end + dt.timedelta(days=1),
-                *scope_conditions(scope, store_id=model.store_id))
-        )  # fmt: skip
-    with engine.connect() as connection:
-        rows = connection.execute(union_all(*parts)).all()
-    return pd.DataFrame(rows, columns=["source", "date", "store_id", "touchpoint", "text"])
-
-
 BASELINE_STORES = 50  # stores whose comments stand for "the rest of the brand" in themes
 
 
@@ -720,11 +691,8 @@ def record_action(engine: Engine, *, action_date: dt.date, scope_type: str, scop
         raise ValueError("Describe the action in a few words.")
     if scope_type != "brand" and not scope_value:
         raise ValueError(f"Name the {scope_type} the action was for.")
-    with engine.begin() as connection:
-        return connection.execute(
-            Action.__table__.insert().values(action_date=action_date, scope_type=scope_type, scope_value=scope_value,
-                                             description=description.strip(), created_at=dt.datetime.now())
-        ).inserted_primary_key[0]  # fmt: skip
+    return insert_action(engine, action_date=action_date, scope_type=scope_type, scope_value=scope_value,
+                         description=description.strip())  # fmt: skip
 
 
 def action_effects(engine: Engine, *, metric: str, scope: Scope, window_days: int = 56) -> list[dict]:
@@ -736,11 +704,7 @@ def action_effects(engine: Engine, *, metric: str, scope: Scope, window_days: in
         if scope.region
         else ("brand", None)
     )
-    with engine.connect() as connection:
-        actions = connection.execute(
-            select(Action).where(Action.scope_type == scope_type, (Action.scope_value == value) if value else literal(True))
-            .order_by(Action.action_date)
-        ).mappings().all()  # fmt: skip
+    actions = actions_for(engine, scope_type=scope_type, scope_value=value, scope=scope)
     effects = []
     for action in actions:
         day = action["action_date"]

@@ -17,21 +17,27 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 
 from cx.metrics.registry import GOAL_METRICS
 from cx.metrics.registry import METRICS as REGISTRY
 from cx.periods import Period
-from cx.store.models import Goal
 from cx.store.queries import latest_data_day, store_directory
+from cx.store.records import (
+    GOAL_COLUMNS,
+    GOAL_FIELDS,
+    delete_goal_row,
+    goal_row,
+    goal_rows,
+    insert_goal,
+    update_goal_row,
+)
 from cx.store.scope import Scope
 from cx.store.sums import ROLLUPS, sums
 
 METRICS = {key: REGISTRY[key] for key in GOAL_METRICS}
 SCOPE_TYPES = ("brand", "region", "store", "format")
 SCOPE_COLUMNS = {"brand": "brand", "region": "region", "store": "store_id", "format": "format"}
-GOAL_FIELDS = ("metric", "scope_type", "scope_value", "period_start", "period_end", "target")
-GOAL_COLUMNS = ("id", *GOAL_FIELDS, "created_at")
 
 ON_TRACK = 0.7
 AT_RISK = 0.3
@@ -62,9 +68,7 @@ def create_goal(
         engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
         period_start=period_start, period_end=period_end, target=target,
     )  # fmt: skip
-    with engine.begin() as connection:
-        result = connection.execute(insert(Goal).values(**goal, created_at=dt.datetime.now()))
-        return int(result.inserted_primary_key[0])
+    return insert_goal(engine, goal)
 
 
 def update_goal(engine: Engine, goal_id: int, **fields) -> None:
@@ -76,32 +80,26 @@ def update_goal(engine: Engine, goal_id: int, **fields) -> None:
         )
     current = _goal_row(engine, goal_id)
     goal = validate_goal(engine, **{**{name: current[name] for name in GOAL_FIELDS}, **fields})
-    with engine.begin() as connection:
-        connection.execute(update(Goal).where(Goal.id == goal_id).values(**goal))
+    update_goal_row(engine, goal_id, goal)
 
 
 def delete_goal(engine: Engine, goal_id: int) -> None:
     """Remove a goal for good."""
     _goal_row(engine, goal_id)
-    with engine.begin() as connection:
-        connection.execute(delete(Goal).where(Goal.id == goal_id))
+    delete_goal_row(engine, goal_id)
 
 
-def list_goals(engine: Engine) -> pd.DataFrame:
-    """Every goal, oldest first: ``id``, the goal's fields and ``created_at``."""
-    query = select(*(getattr(Goal, name) for name in GOAL_COLUMNS)).order_by(Goal.id)
-    with engine.connect() as connection:
-        goals = pd.DataFrame(connection.execute(query).mappings().all(), columns=list(GOAL_COLUMNS))
-    goals["scope_value"] = goals["scope_value"].astype(object).where(goals["scope_value"].notna(), None)
-    return goals
+def list_goals(engine: Engine, *, scope: Scope | None = None) -> pd.DataFrame:
+    """Every goal the scope's caller may see (default: all), oldest first: ``id``, the goal's fields
+    and ``created_at``."""
+    return goal_rows(engine, scope=scope or Scope())
 
 
 def _goal_row(engine: Engine, goal_id: int) -> dict:
-    with engine.connect() as connection:
-        row = connection.execute(select(Goal).where(Goal.id == goal_id)).mappings().first()
+    row = goal_row(engine, goal_id, scope=Scope())
     if row is None:
         raise ValueError(f"There is no goal {goal_id}; it may have been deleted. Reload the goals list.")
-    return dict(row)
+    return row
 
 
 def validate_goal(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from cx.store.models import Store
+from cx.store.queries import data_span, store_directory
 from cx.store.scope import Scope
-from cx.store.sums import NPS_COUNTS, ROLLUPS, fetch_frame, sums
+from cx.store.sums import NPS_COUNTS, sums
 
 SOURCES = ("nps", "surveys", "reviews", "sales")
 SOURCE_LABELS = {"nps": "NPS", "surveys": "Surveys", "reviews": "Reviews", "sales": "Sales"}
@@ -58,8 +58,7 @@ def data_health(engine: Engine) -> pd.DataFrame:
 
     Example: a store with rows in weeks 1, 2 and 5 has 2 empty weeks in 1 gap, the longest 2 weeks.
     """
-    with engine.connect() as connection:
-        stores = list(connection.execute(select(Store.store_id).order_by(Store.store_id)).scalars())
+    stores = list(store_directory(engine)["store_id"])
     frames = [_source_health(engine, source, stores) for source in SOURCES]
     health = pd.concat([frame for frame in frames if len(frame)] or [frames[0]], ignore_index=True)
     return health[list(HEALTH_COLUMNS)]
@@ -144,20 +143,6 @@ def _weeks_with_rows(engine: Engine, source: str, scope: Scope) -> pd.DataFrame:
     return weeks.loc[weeks["rows"] > 0].sort_values(["store", "week"], ignore_index=True)
 
 
-def _date_span(engine: Engine, source: str) -> pd.DataFrame:
-    """First and last day with data per store (index store)."""
-    rollup = ROLLUPS[source]
-    table = rollup.daily
-    day = table.c[rollup.day_column]
-    query = select(
-        table.c.store_id.label("store"), func.min(day).label("first"), func.max(day).label("last")
-    ).group_by(table.c.store_id)
-    span = fetch_frame(engine, query)
-    for column in ("first", "last"):
-        span[column] = pd.to_datetime(span[column])
-    return span.set_index("store")
-
-
 def _source_health(engine: Engine, source: str, stores: list[str]) -> pd.DataFrame:
     weeks = _weeks_with_rows(engine, source, Scope())
     skipped = weeks.groupby("store")["week"].diff().div(WEEK).sub(1).fillna(0).astype("int64")
@@ -167,7 +152,9 @@ def _source_health(engine: Engine, source: str, stores: list[str]) -> pd.DataFra
         empty_weeks=("run", "sum"), gaps=("run", "count"), longest_gap=("run", "max"),
     )  # fmt: skip
     health = (
-        pd.DataFrame(index=pd.Index(stores, name="store")).join(per_store).join(_date_span(engine, source))
+        pd.DataFrame(index=pd.Index(stores, name="store"))
+        .join(per_store)
+        .join(data_span(engine, source=source, scope=Scope()))
     )
     last_week = per_store["last_week"].max() if len(per_store) else pd.NaT
     covered = (last_week - health["first_week"]) / WEEK + 1

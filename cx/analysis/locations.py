@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from cx import stats
 from cx.metrics.registry import COMPARABLE, METRICS
 from cx.periods import Period
-from cx.store.models import Region, Store
+from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
@@ -63,14 +63,8 @@ def peer_scope(engine: Engine, *, store_id: str, by: str, scope: Scope | None = 
     """The scope of a store's peers: the stores sharing its ``format`` or its ``region``."""
     if by not in ("format", "region"):
         raise ValueError(f"Peer groups are by 'format' or 'region', not {by!r}.")
-    column = Store.format if by == "format" else Region.name
-    with engine.connect() as connection:
-        value = connection.execute(
-            select(column)
-            .select_from(Store)
-            .join(Region, Region.id == Store.region_id)
-            .where(Store.store_id == store_id)
-        ).scalar()
+    found = store_directory(engine, scope=Scope(store=store_id))
+    value = found[by].iloc[0] if len(found) else None
     base = scope or Scope()
     return Scope(**{**vars(base), by: value})
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from cx import stats
 from cx.metrics.changes import comparison_period, metric_changes
 from cx.periods import Period
-from cx.store.models import Brand, District, Region, Store
-from cx.store.scope import Scope, scope_conditions
+from cx.store.queries import store_directory
+from cx.store.scope import Scope
 from cx.store.sums import sums
 
 LFL_COVERAGE = 0.9
@@ -27,7 +27,7 @@ def sales_growth(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFram
         part = sums(engine, "sales", scope=scope, period=window, by=("store",))
         frames[name] = part.set_index("store")[["days", "revenue", "transactions"]].add_suffix(name)
     table = frames[""].join([frames["_prev"], frames["_ly"]], how="outer").apply(pd.to_numeric)
-    opened = _opened_on(engine, scope)
+    opened = store_directory(engine, scope=scope).set_index("store_id")["opened_on"]
     table["opened_on"] = opened.reindex(table.index)
     for suffix, window in (("_prev", period.previous()), ("_ly", period.last_year())):
         started = table["opened_on"].isna() | (
@@ -79,16 +79,3 @@ def cx_sales_association(
                         "spearman": float(rho.statistic), "p_value": float(pearson_p)}  # fmt: skip
     result["points"] = data[["store", "delta", "after", "sales_growth"]]
     return result
-
-
-def _opened_on(engine: Engine, scope: Scope) -> pd.Series:
-    query = (
-        select(Store.store_id, Store.opened_on)
-        .join(Region, Region.id == Store.region_id)
-        .join(Brand, Brand.id == Region.brand_id)
-        .outerjoin(District, District.id == Store.district_id)
-        .where(*scope_conditions(scope.all_touchpoints()))
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return pd.Series({store: opened for store, opened in rows}, dtype=object)

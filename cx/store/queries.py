@@ -1,15 +1,18 @@
-"""Query functions: keyword-only, parameterised, aggregated in the database."""
+"""Query functions: keyword-only, parameterised, aggregated in the database. Every read of store
+data takes a ``Scope`` and builds its FROM and WHERE through the gate (:func:`cx.store.scope.gated`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, String, func, literal, select, union_all
 
+from cx.periods import Period
 from cx.store.models import (
     Brand,
     District,
+    DriverMoments,
     ImportBatch,
     NpsResponse,
     Region,
@@ -17,7 +20,10 @@ from cx.store.models import (
     Sales,
     Store,
     SurveyResponse,
+    Touchpoint,
 )
+from cx.store.scope import Scope, gated
+from cx.store.sums import ROLLUPS, fetch_frame
 
 SOURCES = {
     "nps": (NpsResponse, NpsResponse.responded_at),
@@ -67,21 +73,89 @@ def latest_data_day(engine: Engine) -> dt.date | None:
     return max(pd.Timestamp(day).date() for day in days) if days else None
 
 
-def store_directory(engine: Engine) -> pd.DataFrame:
-    """Every store with its region, district, format, city and coordinates (for filters and maps)."""
+def store_directory(engine: Engine, *, scope: Scope | None = None) -> pd.DataFrame:
+    """Every store in ``scope`` (default: every store) with its region, district, format, city and
+    coordinates (for filters and maps)."""
+    scope = (scope or Scope()).all_touchpoints()
+    joined, conditions = gated(Store.__table__, scope, also=frozenset({"brand", "district"}))
     query = (
         select(Store.store_id, Store.name, Brand.name.label("brand"), Region.name.label("region"),
                District.name.label("district"), Store.format, Store.city, Store.country, Store.latitude,
                Store.longitude, Store.opened_on)
-        .join(Region, Region.id == Store.region_id)
-        .join(Brand, Brand.id == Region.brand_id)
-        .outerjoin(District, District.id == Store.district_id)
-        .order_by(Store.store_id)
+        .select_from(joined).where(*conditions).order_by(Store.store_id)
     )  # fmt: skip
     with engine.connect() as connection:
         return pd.DataFrame(
             connection.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns]
         )
+
+
+FEEDBACK_TEXTS = (  # source, table, its date column, its text column, whether answers name a touchpoint
+    ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment, True),
+    ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment, True),
+    ("review", Review, Review.posted_at, Review.text, False),
+)
+
+
+def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFrame:
+    """Comments and review texts (``source, date, store_id, touchpoint, text``) of the scope's stores in
+    the period; ``touchpoint`` is where an NPS or survey answer was given (``None`` for reviews)."""
+    scope = scope.all_touchpoints()
+    parts = []
+    for source, model, moment, column, at_touchpoint in FEEDBACK_TEXTS:
+        given_at = Touchpoint.name if at_touchpoint else literal(None, String)
+        columns = (literal(source).label("source"), moment.label("date"), model.store_id.label("store_id"),
+                   given_at.label("touchpoint"), column.label("text"))  # fmt: skip
+        joined, conditions = gated(
+            model.__table__, scope, also=frozenset({"touchpoint"} if at_touchpoint else ())
+        )
+        conditions += [
+            column.is_not(None),
+            moment >= period.start,
+            moment < period.end + dt.timedelta(days=1),
+        ]
+        parts.append(select(*columns).select_from(joined).where(*conditions))
+    with engine.connect() as connection:
+        rows = connection.execute(union_all(*parts)).all()
+    return pd.DataFrame(rows, columns=["source", "date", "store_id", "touchpoint", "text"])
+
+
+MOMENTS = ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb")
+
+
+def driver_moments(engine: Engine, *, scope: Scope, period: Period | None, by_month: bool) -> pd.DataFrame:
+    """Pairwise moments of survey variables summed per store (or per store-month) and variable pair."""
+    table = DriverMoments.__table__
+    cluster = [table.c.store_id] + ([table.c.month] if by_month else [])
+    joined, conditions = gated(table, scope)
+    if period is not None:
+        conditions += [table.c.month >= period.start.replace(day=1), table.c.month <= period.end]
+    query = (
+        select(*cluster, table.c.var_a, table.c.var_b, *[func.sum(table.c[m]).label(m) for m in MOMENTS])
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(*cluster, table.c.var_a, table.c.var_b)
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).mappings().all())
+
+
+def data_span(engine: Engine, *, source: str, scope: Scope) -> pd.DataFrame:
+    """First and last day with data of ``source`` per store (index ``store``; columns ``first, last``)."""
+    rollup = ROLLUPS[source]
+    table = rollup.daily
+    day = table.c[rollup.day_column]
+    joined, conditions = gated(table, scope.all_touchpoints())
+    query = (
+        select(table.c.store_id.label("store"), func.min(day).label("first"), func.max(day).label("last"))
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(table.c.store_id)
+    )
+    span = fetch_frame(engine, query)
+    for name in ("first", "last"):
+        span[name] = pd.to_datetime(span[name])
+    return span.set_index("store")
 
 
 def is_demo(engine: Engine) -> bool:

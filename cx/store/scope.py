@@ -1,14 +1,16 @@
-"""Which stores and touchpoints a query covers, and which stores its caller may see.
+"""Which stores and touchpoints a query covers, and which stores its caller may see: the ``Scope``
+and the one gate every read passes.
 
-Every query passes through :func:`scope_conditions`, so access control lives in one place: a
-``Scope`` with ``visible_stores`` never returns rows of other stores.
+Every query of the storage layer takes a ``Scope`` and builds its FROM and WHERE with :func:`gated`,
+so access control lives in one place: a ``Scope`` with ``visible_stores`` never returns rows of
+other stores.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 
 from cx.store.models import Brand, District, Region, Store, Touchpoint
 
@@ -91,3 +93,30 @@ def tables_needed(scope: Scope, by: tuple[str, ...]) -> set[str]:
     """The organisation tables a query must join for this scope and grouping."""
     fields = {key for key in by} | {name for name, value in vars(scope).items() if value is not None}
     return {table for field in fields for table in NEEDS.get(field, ())}
+
+
+def organisation_join(table: Table, needed: set[str]):
+    """``table`` (a rollup or a fact table) joined to just the organisation tables a query uses
+    (``needed``, see :func:`cx.store.scope.tables_needed`)."""
+    joined = table
+    if needed & {"store", "region", "brand", "district"} and table is not Store.__table__:
+        joined = joined.join(Store.__table__, Store.store_id == table.c.store_id)
+    if needed & {"region", "brand"}:
+        joined = joined.join(Region.__table__, Region.id == Store.region_id)
+    if "brand" in needed:
+        joined = joined.join(Brand.__table__, Brand.id == Region.brand_id)
+    if "district" in needed:
+        joined = joined.outerjoin(District.__table__, District.id == Store.district_id)
+    if "touchpoint" in needed:
+        joined = joined.outerjoin(Touchpoint.__table__, Touchpoint.id == table.c.touchpoint_id)
+    return joined
+
+
+def gated(table: Table, scope: Scope, *, by: tuple[str, ...] = (), also: frozenset[str] = frozenset()):
+    """The gate: ``table`` joined to the organisation tables that ``scope`` and the grouping ``by``
+    need (plus ``also``), and the parameterised WHERE conditions that confine it to ``scope``.
+
+    Returns ``(from_clause, conditions)``; callers add their own conditions to the list.
+    """
+    needed = tables_needed(scope, by) | set(also)
+    return organisation_join(table, needed), scope_conditions(scope, store_id=table.c.store_id)

@@ -16,22 +16,18 @@ from cx.periods import Period
 from cx.store.models import (
     AttributeDaily,
     AttributeMonthly,
-    Brand,
-    District,
     NpsDaily,
     NpsMonthly,
-    Region,
     ReviewDaily,
     ReviewMonthly,
     Sales,
     SalesMonthly,
-    Store,
     SurveyDaily,
     SurveyMonthly,
     Touchpoint,
 )
 from cx.store.rollups import ATTRIBUTE_SUMS, NPS_COUNTS, REVIEW_SUMS, SALES_SUMS, SURVEY_SUMS, bucket_sql
-from cx.store.scope import GROUP_COLUMNS, TOUCHPOINT_KEYS, Scope, scope_conditions, tables_needed
+from cx.store.scope import GROUP_COLUMNS, TOUCHPOINT_KEYS, Scope, gated
 
 
 @dataclass(frozen=True)
@@ -115,16 +111,10 @@ def _query(
         groups.append(
             literal_column(bucket_sql(f"{table.name}.{day.name}", grain, engine.dialect.name)).label("bucket")
         )
-    conditions = scope_conditions(scope, store_id=table.c.store_id)
+    joined, conditions = gated(table, scope, by=tuple(key for key in by if key != "touchpoint"))
     if period is not None:
         conditions += [day >= period.start, day <= period.end]
-    needed = tables_needed(scope, tuple(key for key in by if key != "touchpoint"))
-    query = (
-        select(*groups, *_measures(spec, table))
-        .select_from(organisation_join(table, needed))
-        .where(*conditions)
-        .group_by(*groups)
-    )
+    query = select(*groups, *_measures(spec, table)).select_from(joined).where(*conditions).group_by(*groups)
     frame = fetch_frame(engine, query)
     if "bucket" in frame:
         frame["bucket"] = pd.to_datetime(frame["bucket"])
@@ -159,23 +149,6 @@ def _sqlite_value(value):
 def _touchpoint_names(engine: Engine) -> dict[int, str]:
     with engine.connect() as connection:
         return dict(connection.execute(select(Touchpoint.id, Touchpoint.name)).all())
-
-
-def organisation_join(table: Table, needed: set[str]):
-    """``table`` (a rollup or a fact table) joined to just the organisation tables a query uses
-    (``needed``, see :func:`cx.store.scope.tables_needed`)."""
-    joined = table
-    if needed & {"store", "region", "brand", "district"}:
-        joined = joined.join(Store.__table__, Store.store_id == table.c.store_id)
-    if needed & {"region", "brand"}:
-        joined = joined.join(Region.__table__, Region.id == Store.region_id)
-    if "brand" in needed:
-        joined = joined.join(Brand.__table__, Brand.id == Region.brand_id)
-    if "district" in needed:
-        joined = joined.outerjoin(District.__table__, District.id == Store.district_id)
-    if "touchpoint" in needed:
-        joined = joined.outerjoin(Touchpoint.__table__, Touchpoint.id == table.c.touchpoint_id)
-    return joined
 
 
 def _measures(spec: Rollup, table: Table):
