@@ -152,15 +152,23 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     :func:`evidence_metrics`, and for a touchpoint its share of the answers (see :func:`_share_rows`).
     The candidate with the largest |z| whose permutation p < 0.05 wins; the reported ``p_value`` is
     Bonferroni-adjusted for the number of candidates."""
-    # the brand's matching series: the same touchpoint (or stage) when the scope is narrowed to one
     brand_scope = Scope(visible_stores=scope.visible_stores, touchpoint=scope.touchpoint, stage=scope.stage)
-    narrowed = scope.touchpoint is not None or scope.stage is not None
-    key = "touchpoint" if scope.store is not None else "store"
     relative = metric == "revenue"  # no per-answer variance: weights only, dispersion estimated
     frames = {m: monthly_values(engine, metric=m, scope=brand_scope) for m in evidence_metrics(metric)}
     months = sorted({b for frame in frames.values() for b in frame["bucket"]})
     if not months:
         return None
+    candidates = _candidate_series(engine, scope, brand_scope, frames, months, relative)
+    return _clearest_shift(candidates, months, relative)
+
+
+def _candidate_series(
+    engine, scope: Scope, brand_scope: Scope, frames: dict, months: list, relative: bool
+) -> dict:
+    """Label -> the (residuals, variances) rows of every evidence measurement of that candidate series
+    (see :func:`find_change`): the scope, each store, and each store x touchpoint cell or touchpoint."""
+    narrowed = scope.touchpoint is not None or scope.stage is not None
+    key = "touchpoint" if scope.store is not None else "store"
     candidates: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     def add(labels: list[tuple], residuals: np.ndarray, variances: np.ndarray) -> None:
@@ -212,6 +220,12 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
         rows = [reference[group[-1]] for group in groups]
         add(labels, *_rate_rows(value, n, ref_value[rows], ref_n[rows], unit, relative))
         add(labels, *_share_rows(n, totals, ref_n[rows], brand_n))
+    return candidates
+
+
+def _clearest_shift(candidates: dict, months: list, relative: bool) -> dict | None:
+    """The candidate with the largest |z| whose permutation p < 0.05, with its start and the
+    Bonferroni-adjusted p; ``None`` when no candidate's shift is significant."""
     scans = []
     for label, parts in candidates.items():
         residuals, variances = np.vstack([r for r, _ in parts]), np.vstack([v for _, v in parts])
