@@ -54,6 +54,10 @@ def test_survey_and_review_rollups_match_raw_rows(loaded):
     ces = pd.to_numeric(surveys["ces"], errors="coerce")
     assert got.iloc[0].tolist() == [len(surveys), surveys["csat"].sum(), (surveys["csat"] >= 4).sum(),
                                     ces.notna().sum(), (ces >= 5).sum()]  # fmt: skip
+    counts = frame(
+        engine, "SELECT " + ", ".join(f"SUM(e{i}) e{i}" for i in range(1, 8)) + " FROM survey_daily"
+    )
+    assert counts.iloc[0].tolist() == [(ces.round() == i).sum() for i in range(1, 8)]
     reviews = brand.frames["reviews"]
     got = frame(engine, "SELECT SUM(n) n, SUM(low) low, SUM(r5) r5 FROM review_daily")
     assert got.iloc[0].tolist() == [
@@ -125,3 +129,31 @@ def test_migration_backfills_rollups_of_existing_rows(tmp_path):
     upgrade_schema(engine)
     got = frame(engine, "SELECT month, s3, s10 FROM nps_monthly")
     assert got.to_dict("records") == [{"month": "2026-01-01", "s3": 1, "s10": 1}]
+
+
+def test_ces_count_migration_fills_survey_rollups_of_existing_rows(tmp_path):
+    """A database at revision 0003 (survey rollups without CES counts) gets them from its raw rows."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0003")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO brand (id, name) VALUES (1, 'B')"))
+        connection.execute(text("INSERT INTO region (id, brand_id, name) VALUES (1, 1, 'R')"))
+        connection.execute(text("INSERT INTO store (store_id, name, region_id) VALUES ('S1', 'One', 1)"))
+        connection.execute(text("INSERT INTO touchpoint (id, name) VALUES (1, 'Checkout')"))
+        connection.execute(
+            text(
+                "INSERT INTO import_batch (id, kind, file_name, sha256, rows_read, rows_loaded, rows_duplicate, "
+                "rows_updated, rows_rejected, imported_at) VALUES (1, 'surveys', 'f', 'x', 3, 3, 0, 0, 0, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO survey_response (response_id, store_id, responded_at, date_precision, touchpoint_id, "
+                "csat, ces, batch_id) VALUES ('a', 'S1', '2026-01-05 10:00:00.000000', 'day', 1, 5, 7, 1), "
+                "('b', 'S1', '2026-01-06 00:00:00.000000', 'day', 1, 2, 2, 1), "
+                "('c', 'S1', '2026-01-07 00:00:00.000000', 'day', 1, 4, 6.4, 1)"
+            )
+        )
+    upgrade_schema(engine)
+    got = frame(engine, "SELECT n, ces_n, e2, e6, e7 FROM survey_monthly")
+    assert got.to_dict("records") == [{"n": 3, "ces_n": 3, "e2": 1, "e6": 1, "e7": 1}]

@@ -216,7 +216,8 @@ class NpsMonthly(NpsCounts, table=True):
 
 
 class SurveySums(SQLModel):
-    """CSAT counts per rounded answer (``c1`` ... ``c5``), exact sums, top-2-box and CES statistics."""
+    """CSAT counts per rounded answer (``c1`` ... ``c5``), exact sums, top-2-box, and CES sums with counts
+    per rounded answer (``e1`` ... ``e7``)."""
 
     store_id: str = Field(sa_type=String(100), primary_key=True)
     touchpoint_id: int = Field(primary_key=True)
@@ -233,6 +234,13 @@ class SurveySums(SQLModel):
     ces_sum: float = 0.0
     ces_sq: float = 0.0
     ces_agree: int = 0
+    e1: int = 0
+    e2: int = 0
+    e3: int = 0
+    e4: int = 0
+    e5: int = 0
+    e6: int = 0
+    e7: int = 0
 
 
 class SurveyDaily(SurveySums, table=True):

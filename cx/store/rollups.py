@@ -28,6 +28,7 @@ SURVEY_SUMS = (
     "ces_sum",
     "ces_sq",
     "ces_agree",
+    *(f"e{i}" for i in range(1, 8)),
 )
 ATTRIBUTE_SUMS = ("n", "rating_sum", "rating_sq")
 REVIEW_SUMS = ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5")
@@ -112,7 +113,9 @@ def _response_statements(dialect: str, grain: str, where: str) -> dict[str, str]
             "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
             + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
             + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
-            f"SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END) FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
+            "SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END), "
+            + ", ".join(_rounds_to("f.ces", v) for v in range(1, 8))
+            + f" FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
         ),
         "attribute": _upsert(
             f"attribute_{grain}",

@@ -8,8 +8,6 @@ Create Date: 2026-11-23 18:03:24.214748
 import sqlalchemy as sa
 from alembic import op
 
-from cx.store.rollups import rebuild_rollups
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -197,7 +195,7 @@ def upgrade() -> None:
     with op.batch_alter_table("survey_monthly", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_survey_monthly_month"), ["month"], unique=False)
 
-    rebuild_rollups(op.get_bind())
+    op.get_context().config.attributes["rebuild_rollups"] = True  # filled once the schema is at head
 
 
 def downgrade() -> None:
