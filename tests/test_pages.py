@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from cx.ingest.demo import generate_brand
 from tests.apptest import open_page
@@ -12,7 +13,7 @@ PAGES = {
     "ui/summary.py": "Executive summary",
     "ui/compare.py": "Compare locations",
     "ui/touchpoints.py": "Touchpoints & journey",
-    "ui/root_cause.py": "Root cause",
+    "ui/root_cause/page.py": "Root cause",
     "ui/goals.py": "Goals",
     "ui/data.py": "Data",
     "ui/methods.py": "Methods",
@@ -30,6 +31,7 @@ def brand_url(tmp_path_factory):
 def test_every_page_renders(monkeypatch, brand_url, page):
     app = open_page(monkeypatch, brand_url, page)
     assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]  # a ValueError would be shown as an error box
     assert app.title[0].value == PAGES[page]
     assert not any("demo brand" in info.value for info in app.info)  # not loaded by `python -m cx demo`
 
@@ -46,11 +48,34 @@ def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
     )
 
 
-@pytest.mark.parametrize("page", ["ui/summary.py", "ui/compare.py", "ui/touchpoints.py", "ui/root_cause.py"])
+@pytest.mark.parametrize(
+    "page", ["ui/summary.py", "ui/compare.py", "ui/touchpoints.py", "ui/root_cause/page.py"]
+)
 def test_empty_database_shows_a_sentence(monkeypatch, sqlite_url, page):
     app = open_page(monkeypatch, sqlite_url, page)
     assert not app.exception
     assert any("No data is loaded yet" in info.value for info in app.info)
+
+
+def test_bad_input_shows_its_sentence_and_the_page_goes_on():
+    """``cx`` raises ``ValueError`` with a sentence a person can act on; the boundary shows it instead
+    of a traceback, and what follows the block still renders."""
+
+    def page():
+        import streamlit as st
+
+        from ui.shared.errors import shown_as_error
+
+        with shown_as_error():
+            raise ValueError("The period ends (2026-01-01) before it starts (2026-05-01); swap the dates.")
+        st.caption("after the block")
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    assert [error.value for error in app.error] == [
+        "The period ends (2026-01-01) before it starts (2026-05-01); swap the dates."
+    ]
+    assert [caption.value for caption in app.caption] == ["after the block"]
 
 
 def test_filters_round_trip_through_the_url(monkeypatch, brand_url):
@@ -75,7 +100,8 @@ def test_compare_side_by_side_and_peer_group(monkeypatch, brand_url):
     assert league["rank"].min() == 1 and {"verdict", "funnel_95", "shrunk", "n"} <= set(league.columns)
     app.multiselect(key="compare_side").set_value(["ST001", "ST002", "ST003"]).run()
     side = app.dataframe[1].value
-    assert list(side.columns) == ["ST001", "ST002", "ST003"] and "nps" in side.index
+    assert list(side.columns) == ["ST001", "ST002", "ST003"] and "NPS" in side.index
+    assert "nps_n" not in side.index  # rows are named for people, not by column keys
     app.radio(key="compare_peer").set_value("same format").run()
     assert not app.exception
 
@@ -118,4 +144,5 @@ def test_every_page_copes_with_real_exports(monkeypatch, real_url, page):
         monkeypatch, real_url, page, period="custom", **{"from": "2013-01-01", "to": "2017-12-31"}
     )
     assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == PAGES[page]

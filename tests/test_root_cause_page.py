@@ -20,7 +20,7 @@ from cx.store.scope import Scope
 from tests.apptest import open_page as open_app_page
 from tests.brands import brand_database
 
-PAGE = "ui/root_cause.py"
+PAGE = "ui/root_cause/page.py"
 STEPS = ["1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",
          "6. How customers reacted", "7. Did it change after an action"]  # fmt: skip
 STORE, TOUCHPOINT = DEFAULT_INCIDENT.store_id, DEFAULT_INCIDENT.touchpoint  # ST007, Delivery

@@ -2,31 +2,32 @@
 
 import streamlit as st
 
-from cx.analysis.explain import EXPLAIN_METRICS
-from cx.analysis.locations import COMPARABLE, funnel_curve, league_table, peer_scope
+from cx.analysis.locations import funnel_curve, league_table, peer_scope
+from cx.metrics.registry import COMPARABLE, METRICS, label, side_by_side_rows
 from cx.metrics.tables import metric_table
 from cx.present import charts
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
-from ui import common
+from ui.shared import caching, links, paths, tables
+from ui.shared.filters import period_caption, require_filters
 
 st.title("Compare locations")
-filters = common.require_filters()
-common.period_caption(filters)
-directory = common.cached(store_directory).set_index("store_id")
+filters = require_filters()
+period_caption(filters)
+directory = caching.cached(store_directory).set_index("store_id")
 
 left, right = st.columns([1, 2])
-metric = left.selectbox("Metric", COMPARABLE, format_func=charts.METRIC_TITLES.get, key="compare_metric")
+metric = left.selectbox("Metric", COMPARABLE, format_func=label, key="compare_metric")
 peer = right.radio("Compare with", ["all stores in the filter", "same format", "same region"], horizontal=True,
                    key="compare_peer")  # fmt: skip
 scope = filters.scope
 if peer != "all stores in the filter":
     anchor = st.selectbox("Peers of store", list(directory.index), key="compare_anchor",
                           format_func=lambda s: f"{s} · {directory.loc[s, 'name']}")  # fmt: skip
-    scope = common.cached(peer_scope, store_id=anchor, by="format" if peer == "same format" else "region",
-                          scope=Scope(region=filters.scope.region))  # fmt: skip
+    scope = caching.cached(peer_scope, store_id=anchor, by="format" if peer == "same format" else "region",
+                           scope=Scope(region=filters.scope.region))  # fmt: skip
 
-table, funnel = common.cached(league_table, metric=metric, scope=scope, period=filters.period)
+table, funnel = caching.cached(league_table, metric=metric, scope=scope, period=filters.period)
 if table.empty:
     st.info("No store has answers for this metric in this selection and period.")
     st.stop()
@@ -35,7 +36,7 @@ table["interval"] = table.apply(lambda r: f"{r['low']:.1f} to {r['high']:.1f}", 
 table["rank_range"] = table.apply(lambda r: f"{r['rank_low']:.0f}-{r['rank_high']:.0f}", axis=1)
 small = int((table["n"] < 30).sum())
 st.caption(
-    f"{len(table)} stores · brand {charts.METRIC_TITLES[metric]} {funnel['target']:.2f} · limits in force: "
+    f"{len(table)} stores · brand {label(metric)} {funnel['target']:.2f} · limits in force: "
     f"{funnel['limits']} (over-dispersion φ = {funnel['phi']:.2f})"
     + (f" · {small} stores have fewer than 30 answers: read their rank ranges" if small else "")
 )
@@ -47,11 +48,11 @@ event = st.altair_chart(charts.funnel_chart(table, curve, metric=metric, target=
 st.caption("Stores outside the dashed limits differ from the brand by more than chance at 95 % / 99.8 %; "
            "colour shows the verdict after Benjamini-Hochberg control across all stores. Click a store.")  # fmt: skip
 clicked = [p["store"] for p in event.selection.get("store", [])] if event and event.selection else []
-investigated = metric if metric in EXPLAIN_METRICS else "csat_top2"  # root causes of CSAT: its top-2-box
+investigated = METRICS[metric].root_cause
 if clicked:
     with st.container(horizontal=True):
         for store in clicked[:4]:
-            common.investigate_link(f"Investigate {store}", store=store, metric=investigated)
+            links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
 
 st.subheader("League table")
 shown = table.loc[table["store"].isin(clicked)] if clicked else table
@@ -62,7 +63,7 @@ st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%.0f"),
         "store": "Store", "name": "Name", "region": "Region", "format": "Format",
-        "value": st.column_config.NumberColumn(charts.METRIC_TITLES[metric], format="%.2f"),
+        "value": st.column_config.NumberColumn(label(metric), format="%.2f"),
         "interval": "95 % interval",
         "n": st.column_config.NumberColumn("n", format="%d"),
         "shrunk": st.column_config.NumberColumn("Shrunk", format="%.2f", help="Pulled toward the brand by how little data the store has"),
@@ -71,7 +72,7 @@ st.dataframe(
         "funnel_95": "Funnel 95 %", "funnel_998": "Funnel 99.8 %",
     },
 )  # fmt: skip
-common.download_button(table.drop(columns=["interval", "rank_range"]), label="Download league table",
+tables.download_button(table.drop(columns=["interval", "rank_range"]), label="Download league table",
                        file_name=f"league_{metric}.csv", key="compare_league_csv")  # fmt: skip
 
 st.subheader("Side by side")
@@ -81,15 +82,14 @@ chosen = st.multiselect("Stores (2-4)", list(table["store"]), default=default, m
 if len(chosen) < 2:
     st.info("Pick at least two stores to see them side by side.")
 else:
-    metrics = common.cached(metric_table, scope=filters.scope, period=filters.period, by=("store",))
+    metrics = caching.cached(metric_table, scope=filters.scope, period=filters.period, by=("store",))
     rows = metrics.loc[metrics["store"].isin(chosen)].set_index("store")
-    keys = ["nps", "nps_n", "csat_top2", "csat_mean", "csat_n", "ces_mean", "rating", "rating_shrunk", "reviews_n",
-            "low_rating_pct", "revenue", "transactions", "avg_ticket"]  # fmt: skip
+    labels = side_by_side_rows()
     st.dataframe(
-        rows[keys].T.rename_axis("metric"),
+        rows[list(labels)].T.rename(index=labels).rename_axis("metric"),
         column_config={s: st.column_config.NumberColumn(s, format="%.2f") for s in chosen},
     )
-    touch = common.cached(
+    touch = caching.cached(
         metric_table, scope=filters.scope, period=filters.period, by=("store", "touchpoint")
     )
     touch = touch.loc[touch["store"].isin(chosen) & touch["touchpoint"].notna()]
@@ -100,6 +100,6 @@ else:
     )
     for store in chosen:
         with st.container(horizontal=True):
-            st.page_link("ui/summary.py", label=f"Open {store} · {directory.loc[store, 'name']}",
-                         icon=":material/storefront:", query_params={**common.filter_params(), "store": store})  # fmt: skip
-            common.investigate_link(f"Investigate {store}", store=store, metric=investigated)
+            links.page_link(paths.SUMMARY, label=f"Open {store} · {directory.loc[store, 'name']}",
+                            icon=":material/storefront:", store=store)  # fmt: skip
+            links.investigate_link(f"Investigate {store}", store=store, metric=investigated)

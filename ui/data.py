@@ -12,13 +12,13 @@ from cx.analysis.health import SOURCE_LABELS, data_health, health_summary, volum
 from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.mapping import IGNORE, ColumnMappingError
-from cx.ingest.readers import RawTable, UnreadableFileError, read_table
+from cx.ingest.readers import RawTable, read_table
 from cx.ingest.schema import ATTRIBUTE_PREFIX, field_specs
 from cx.ingest.validate import parse_rescale
-from cx.present.exports import to_csv_bytes
 from cx.store import queries
-from cx.store.scope import Scope
-from ui import common
+from ui.shared import caching, tables
+from ui.shared.errors import shown_as_error
+from ui.shared.filters import current_scope
 
 KIND_LABELS = {"stores": "Stores", **SOURCE_LABELS}
 ENCODINGS = {
@@ -66,8 +66,9 @@ def _automatic_fields(kind: str, columns: list[str], options: ImportOptions) -> 
     return {column: fields.get(column, IGNORE) for column in columns}
 
 
-def _import_options(kind: str, encoding: str) -> ImportOptions | None:
-    """The option widgets as ``ImportOptions`` (without the mapping); None after showing an error."""
+def _import_options(kind: str, encoding: str) -> ImportOptions:
+    """The option widgets as ``ImportOptions`` (without the mapping); ``ValueError`` for a rescale
+    that cannot be used."""
     left, right = st.columns(2)
     date_format = left.text_input(
         "Date format", placeholder="detected, or e.g. %d/%m/%Y", key="data_date_format"
@@ -118,11 +119,7 @@ def _import_options(kind: str, encoding: str) -> ImportOptions | None:
         )
     constants = constants.dropna()
     rescale = rescale.dropna()
-    try:
-        scales = parse_rescale({row.field: f"{row.low:g}-{row.high:g}" for row in rescale.itertuples()})
-    except ValueError as error:
-        st.error(str(error))
-        return None
+    scales = parse_rescale({row.field: f"{row.low:g}-{row.high:g}" for row in rescale.itertuples()})
     return ImportOptions(
         constants=dict(zip(constants["field"], constants["value"].str.strip(), strict=True)),
         encoding=encoding or None,
@@ -161,7 +158,7 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
             min(done / total, 1.0) if total else 1.0, text=f"Importing... {done:,} of {total:,} rows"
         )
 
-    engine = common.engine(common.database_url())
+    engine = caching.engine()
     try:
         summary = load_bytes(
             engine,
@@ -210,28 +207,26 @@ def _show_summary(summary: ImportSummary) -> None:
                 "reason": "Reason",
             },
         )
-        st.download_button(
-            "Download rejected rows (CSV)",
-            to_csv_bytes(summary.rejects),
+        tables.download_button(
+            summary.rejects,
+            label="Download rejected rows (CSV)",
             file_name=f"{Path(summary.file).stem}-rejects.csv",
-            mime="text/csv",
             key="data_rejects_download",
+            icon=None,
             on_click="ignore",
         )
 
 
 def _import_section() -> None:
+    """Upload, preview, options, column mapping, then validate or import. A file that cannot be read or
+    a rescale that cannot be used ends the section with a ``ValueError`` (its message shown by the caller)."""
     kind = st.selectbox("Kind of file", KINDS, format_func=KIND_LABELS.get, key="data_kind")
     upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="data_file")
     if upload is None:
         st.caption("Import a stores file first: NPS, survey, review and sales rows must name a known store.")
         return
     encoding = st.selectbox("Encoding", list(ENCODINGS), format_func=ENCODINGS.get, key="data_encoding")
-    try:
-        table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
-    except UnreadableFileError as error:
-        st.error(str(error))
-        return
+    table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
     source = "detected" if table.encoding_detected else "as chosen"
     shape = f"{len(table.frame):,} rows, {len(table.frame.columns)} columns"
     st.caption(f"{shape}; encoding {table.encoding} ({source}). The first rows:")
@@ -240,8 +235,6 @@ def _import_section() -> None:
         st.warning(f"{len(table.malformed):,} rows have more fields than the header; they will be rejected.")
     with st.expander("Options"):
         options = _import_options(kind, encoding)
-    if options is None:
-        return
 
     columns = list(table.frame.columns)
     automatic = _automatic_fields(kind, columns, options)
@@ -283,7 +276,7 @@ def _import_section() -> None:
 
 
 def _history_section() -> None:
-    history = common.cached(queries.import_history)
+    history = caching.cached(queries.import_history)
     if history.empty:
         st.caption("No imports yet.")
         return
@@ -345,12 +338,12 @@ def _health_section(health: pd.DataFrame) -> None:
             "no_data": st.column_config.CheckboxColumn("No data"),
         },
     )
-    st.download_button(
-        "Download the health table (CSV)",
-        to_csv_bytes(health),
+    tables.download_button(
+        health,
+        label="Download the health table (CSV)",
         file_name="data-health.csv",
-        mime="text/csv",
         key="data_health_download",
+        icon=None,
         on_click="ignore",
     )
 
@@ -359,9 +352,8 @@ def _health_section(health: pd.DataFrame) -> None:
         return
     st.subheader("Rows per store and week")
     source = st.selectbox("Source", loaded, format_func=SOURCE_LABELS.get, key="data_volume_source")
-    filters = common.current_filters()
-    scope = filters.scope if filters else Scope()
-    volume = common.cached(weekly_volume, source=source, scope=scope)
+    scope = current_scope()
+    volume = caching.cached(weekly_volume, source=source, scope=scope)
     if volume.empty:
         st.info(f"No {SOURCE_LABELS[source]} rows for {scope.describe()}.")
         return
@@ -370,18 +362,18 @@ def _health_section(health: pd.DataFrame) -> None:
         "store's range."
     )
     st.altair_chart(volume_heatmap(volume, source=source), width="stretch")
-    st.download_button(
-        "Download rows per store and week (CSV)",
-        to_csv_bytes(volume),
+    tables.download_button(
+        volume,
+        label="Download rows per store and week (CSV)",
         file_name=f"{source}-rows-per-week.csv",
-        mime="text/csv",
         key="data_volume_download",
+        icon=None,
         on_click="ignore",
     )
 
 
 st.title("Data")
-health = common.cached(data_health)
+health = caching.cached(data_health)
 if health.empty:
     st.info(
         "No data is loaded yet. Import a stores file below, then NPS, survey, review or sales files "
@@ -389,7 +381,8 @@ if health.empty:
     )
 
 st.header("Import a file")
-_import_section()
+with shown_as_error():
+    _import_section()
 if LAST_IMPORT in st.session_state:
     _show_summary(st.session_state[LAST_IMPORT])
 

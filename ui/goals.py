@@ -5,20 +5,21 @@ import datetime as dt
 import streamlit as st
 
 from cx.analysis import goals
-from cx.present.exports import to_csv_bytes
 from cx.store import queries
-from ui import common
+from ui.shared import caching, tables
+from ui.shared.errors import shown_as_error
+from ui.shared.filters import current_filters
 
 st.title("Goals")
-filters = common.current_filters()
+filters = current_filters()
 if filters is None:
     st.info(
         "No data is loaded yet, so there is nothing to measure goals against. Import files on the Data page."
     )
     st.stop()
 
-engine = common.engine(common.database_url())
-directory = common.cached(queries.store_directory)
+engine = caching.engine()
+directory = caching.cached(queries.store_directory)
 notice = st.session_state.pop("goal_notice", None)
 if notice:
     st.success(notice)
@@ -58,10 +59,7 @@ else:
             "note": st.column_config.TextColumn("Note"),
         },
     )
-    st.download_button(
-        "Download goals (CSV)", to_csv_bytes(progress), file_name="goals.csv", mime="text/csv",
-        key="goal_download", icon=":material/download:",
-    )  # fmt: skip
+    tables.download_button(progress, label="Download goals (CSV)", file_name="goals.csv", key="goal_download")
 
     st.subheader("At risk")
     risky = goals.at_risk_goals(progress)
@@ -102,14 +100,11 @@ with st.form("goal_form"):
                                         help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total")  # fmt: skip
     created = st.form_submit_button("Create goal", type="primary", key="goal_create")
 if created:
-    try:
+    with shown_as_error():
         goal_id = goals.create_goal(
             engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
             period_start=start, period_end=end, target=target,
         )  # fmt: skip
-    except ValueError as error:
-        st.error(str(error))
-    else:
         st.session_state["goal_notice"] = f"Goal #{goal_id} created."
         st.rerun()
 
@@ -129,21 +124,15 @@ if not progress.empty:
         )
         saved = st.form_submit_button("Save changes", key="goal_save")
     if saved:
-        try:
+        with shown_as_error():
             goals.update_goal(engine, goal_id, period_start=new_start, period_end=new_end, target=new_target)
-        except ValueError as error:
-            st.error(str(error))
-        else:
             st.session_state["goal_notice"] = f"Goal #{goal_id} changed."
             st.rerun()
     confirmed = st.checkbox(
         "Yes, delete this goal: this cannot be undone", key=f"goal_delete_confirm_{goal_id}"
     )
     if st.button("Delete goal", disabled=not confirmed, icon=":material/delete:", key="goal_delete"):
-        try:
+        with shown_as_error():
             goals.delete_goal(engine, goal_id)
-        except ValueError as error:
-            st.error(str(error))
-        else:
             st.session_state["goal_notice"] = f"Goal #{goal_id} deleted."
             st.rerun()

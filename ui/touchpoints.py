@@ -4,19 +4,21 @@ import streamlit as st
 
 from cx.analysis.drivers import key_drivers
 from cx.analysis.touchpoints import stage_rollup, touchpoint_consistency, touchpoint_heatmap
+from cx.metrics.registry import METRICS, TOUCHPOINTS, keys_for, label
 from cx.present import charts
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
 from cx.store.models import JOURNEY_STAGES
-from ui import common
+from ui.shared import caching, links, tables
+from ui.shared.filters import period_caption, require_filters
 
 st.title("Touchpoints & journey")
-filters = common.require_filters()
-common.period_caption(filters)
-metric = st.radio("Metric", ["nps", "csat_top2"], format_func=charts.METRIC_TITLES.get, horizontal=True,
+filters = require_filters()
+period_caption(filters)
+metric = st.radio("Metric", keys_for(TOUCHPOINTS), format_func=label, horizontal=True,
                   key="touch_metric")  # fmt: skip
 
 st.subheader("Score per store and touchpoint")
-cells = common.cached(touchpoint_heatmap, scope=filters.scope, period=filters.period, metric=metric)
+cells = caching.cached(touchpoint_heatmap, scope=filters.scope, period=filters.period, metric=metric)
 if cells.empty:
     st.info("No answers with a touchpoint in this selection and period.")
 else:
@@ -32,15 +34,15 @@ else:
         else []
     )
     for store, touchpoint in picked[:4]:
-        common.investigate_link(
+        links.investigate_link(
             f"Investigate {store} › {touchpoint}", store=store, touchpoint=touchpoint, metric=metric
         )
-    common.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
+    tables.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
                            file_name=f"touchpoints_{metric}.csv", key="touch_heat_csv")  # fmt: skip
 
 st.subheader("Journey stages")
-stages = common.cached(stage_rollup, scope=filters.scope, period=filters.period)
-value = "nps_n" if metric == "nps" else "csat_n"
+stages = caching.cached(stage_rollup, scope=filters.scope, period=filters.period)
+value = METRICS[metric].n_column
 stages = stages.loc[stages[value].fillna(0) > 0]
 if stages.empty:
     st.info("No answers are linked to a journey stage in this selection.")
@@ -53,8 +55,8 @@ names = tuple(sorted(cells["touchpoint"].unique())) if not cells.empty else ()
 if not names:
     st.info("No touchpoints to compare.")
 else:
-    table = common.cached(touchpoint_consistency, metric=metric, scope=filters.scope, period=filters.period,
-                          touchpoints=list(names))  # fmt: skip
+    table = caching.cached(touchpoint_consistency, metric=metric, scope=filters.scope, period=filters.period,
+                           touchpoints=list(names))  # fmt: skip
     st.dataframe(
         table[["touchpoint", "n_stores", "index", "true_sd", "sd", "within_band_pct", "kruskal_p"]],
         hide_index=True,
@@ -71,7 +73,7 @@ else:
 st.subheader("What drives the score")
 target = st.radio("Explain", ["nps", "csat"], format_func={"nps": "NPS by touchpoint", "csat": "CSAT by attribute"}.get,
                   horizontal=True, key="touch_driver_target")  # fmt: skip
-drivers, summary = common.cached(key_drivers, target=target, scope=filters.scope, period=filters.period)
+drivers, summary = caching.cached(key_drivers, target=target, scope=filters.scope, period=filters.period)
 if drivers.empty:
     st.info(f"No driver analysis for this selection: {summary['reason']}.")
 else:
@@ -81,7 +83,7 @@ else:
         f"whiskers: 95 % bootstrap intervals over {summary['clusters']} clusters. Top-left: important and "
         "below-average performance: fix first."
     )
-    common.download_button(
+    tables.download_button(
         drivers, label="Download drivers", file_name=f"drivers_{target}.csv", key="touch_drivers_csv"
     )
 

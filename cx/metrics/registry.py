@@ -89,6 +89,15 @@ class Metric:
     def decimals(self) -> int:
         return int(self.d3_format.rstrip("f%").lstrip(",+.") or 0)
 
+    @property
+    def root_cause(self) -> str:
+        """The metric the root-cause page investigates for this one: itself when it can be explained,
+        else the explained metric of the same source (CSAT mean -> top-2-box), else NPS."""
+        if EXPLAIN in self.uses:
+            return self.key
+        same = [k for k, m in METRICS.items() if EXPLAIN in m.uses and m.source == self.source]
+        return same[0] if same else "nps"
+
     def format_level(self, value: float) -> str:
         return self.level.format(value)
 
@@ -134,9 +143,10 @@ METRICS: dict[str, Metric] = {
                Mean("n", "csat_sum", "csat_sq", tuple(f"c{i}" for i in range(1, 6))), "csat_n", (1, 5), ".2f",
                "{:.2f}", "{:.2f} points", "{:+.2f}", "csat_mean",
                frozenset({TABLE, HEADLINE, COMPARE, GOAL, SIDE_BY_SIDE}), band=0.1),
-        Metric("ces_mean", "CES mean (1-7)", "CES mean", "surveys", Mean("ces_n", "ces_sum", "ces_sq"), "ces_n",
-               (1, 7), ".2f", "{:.2f}", "{:.2f} points", "{:+.2f}", "ces_mean",
-               frozenset({TABLE, HEADLINE, SIDE_BY_SIDE})),
+        Metric("ces_mean", "CES mean (1-7)", "CES mean", "surveys",
+               Mean("ces_n", "ces_sum", "ces_sq", tuple(f"e{i}" for i in range(1, 8))), "ces_n", (1, 7), ".2f",
+               "{:.2f}", "{:.2f} points", "{:+.2f}", "ces_mean", frozenset({TABLE, HEADLINE, COMPARE, SIDE_BY_SIDE}),
+               band=0.2),
         _percent("ces_agree_pct", "CES agree (%)", "CES agree", "surveys", Share("ces_agree", "ces_n"), "ces_n",
                  "ces_agree", low_column="ces_agree_low", high_column="ces_agree_high"),
         Metric("rating", "Review rating (1-5)", "Review rating", "reviews",
@@ -196,6 +206,20 @@ def headline_columns() -> tuple[str, ...]:
         if m.n_column and m.n_column not in columns:
             columns.append(m.n_column)
     return tuple(columns)
+
+
+def side_by_side_rows() -> dict[str, str]:
+    """Metric-table column -> row label of the stores side by side: each metric, then its n."""
+    rows: dict[str, str] = {}
+    for m in METRICS.values():
+        if SIDE_BY_SIDE not in m.uses:
+            continue
+        rows[m.key] = m.label
+        if m.shrunk:
+            rows[f"{m.key}_shrunk"] = f"{m.label}, shrunk"
+        if m.n_column and m.n_column not in rows:
+            rows[m.n_column] = f"n ({m.n_unit}, {m.short_label})"
+    return rows
 
 
 def count_columns() -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Shared by every page: the engine, the global filters (kept in the URL) and cached calls into ``cx``."""
+"""The global filters: drawn in the sidebar by the router, kept in the URL query parameters."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cx.config import Settings, make_engine
 from cx.periods import PRESETS, Period, preset_period
-from cx.present.exports import to_csv_bytes
 from cx.store import queries
 from cx.store.scope import Scope
+from ui.shared import paths
+from ui.shared.caching import cached
 
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year"}
 FILTER_KEYS = ("period", "from", "to", "compare", "region", "format", "store")
@@ -27,30 +27,6 @@ class Filters:
     compare: str
     scope: Scope
     latest: dt.date
-
-
-def database_url() -> str:
-    return Settings.from_env().database_url
-
-
-@st.cache_resource
-def engine(url: str):
-    return make_engine(url)
-
-
-def data_version() -> int:
-    return queries.data_version(engine(database_url()))
-
-
-@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
-def _cached(_function, name: str, url: str, version: int, kwargs: tuple):
-    return _function(engine(url), **dict(kwargs))
-
-
-def cached(function, **kwargs):
-    """Call ``function(engine, **kwargs)`` through the data cache (fresh after every import)."""
-    name = f"{function.__module__}.{function.__qualname__}"
-    return _cached(function, name, database_url(), data_version(), tuple(sorted(kwargs.items())))
 
 
 def sidebar_filters() -> Filters | None:
@@ -72,17 +48,7 @@ def sidebar_filters() -> Filters | None:
         keys = list(PRESETS)
         seed("filter_period", keys, params.get("period"), "last_90_days", from_url=follow)
         preset = st.selectbox("Period", keys, format_func=PRESETS.get, key="filter_period")
-        start = end = None
-        if preset == "custom":
-            default_start = _date(params.get("from")) or latest - dt.timedelta(days=89)
-            default_end = _date(params.get("to")) or latest
-            if follow or "filter_range" not in st.session_state:
-                st.session_state["filter_range"] = (default_start, default_end)
-            chosen = st.date_input("From - to", key="filter_range")
-            if isinstance(chosen, tuple) and len(chosen) == 2:
-                start, end = chosen
-            else:
-                start, end = default_start, default_end
+        start, end = _custom_range(latest, follow=follow) if preset == "custom" else (None, None)
         compare_keys = list(COMPARISONS)
         seed("filter_compare", compare_keys, params.get("compare"), "previous", from_url=follow)
         compare = st.radio("Compare with", compare_keys, format_func=COMPARISONS.get, key="filter_compare")
@@ -113,6 +79,19 @@ def sidebar_filters() -> Filters | None:
         store=None if store == "All" else store,
     )
     return Filters(period=period, comparison=comparison, compare=compare, scope=scope, latest=latest)
+
+
+def _custom_range(latest: dt.date, *, follow: bool) -> tuple[dt.date, dt.date]:
+    """The from - to widget of a custom period, started at the URL's ``from`` and ``to`` (default: the
+    last 90 days); while only one end is picked, the range the widget started from."""
+    default_start = _date(st.query_params.get("from")) or latest - dt.timedelta(days=89)
+    default_end = _date(st.query_params.get("to")) or latest
+    if follow or "filter_range" not in st.session_state:
+        st.session_state["filter_range"] = (default_start, default_end)
+    chosen = st.date_input("From - to", key="filter_range")
+    if isinstance(chosen, tuple) and len(chosen) == 2:
+        return chosen
+    return default_start, default_end
 
 
 def seed(key: str, options: list, wanted, default, *, from_url: bool = False) -> None:
@@ -147,13 +126,6 @@ def update_params(**values: str | None) -> None:
             st.query_params[key] = value
 
 
-def investigate_link(label: str, *, help: str | None = None, **params: str) -> None:
-    """A link to the Root cause page that keeps the sidebar filters and adds ``params`` (store,
-    touchpoint, metric, mode)."""
-    st.page_link("ui/root_cause.py", label=label, icon=":material/troubleshoot:", help=help,
-                 query_params={**filter_params(), **params})  # fmt: skip
-
-
 def filter_params() -> dict[str, str]:
     """The current filters as query parameters, for links to other pages."""
     return {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
@@ -166,6 +138,7 @@ def _index(options: list, wanted, default) -> int:
 
 
 def _date(text: str | None) -> dt.date | None:
+    """A date from the URL; None for none or for one that is not ``YYYY-MM-DD``."""
     try:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
@@ -177,45 +150,10 @@ def current_filters() -> Filters | None:
     return st.session_state.get("filters")
 
 
-@st.cache_data(ttl=60, max_entries=8)
-def source_coverage(url: str):
-    return queries.source_coverage(engine(url))
-
-
-@st.cache_data(ttl=60, max_entries=8)
-def import_history(url: str):
-    return queries.import_history(engine(url))
-
-
-def footer() -> None:
-    """One line: which database, and how fresh each source is."""
-    coverage = source_coverage(database_url())
-    parts = [
-        f"{row.source} to {row.last:%Y-%m-%d}"
-        for row in coverage.itertuples()
-        if row.rows and row.last is not None
-    ]
-    url = engine(database_url()).url.render_as_string(hide_password=True)
-    st.caption(f"Database {url} · data: {', '.join(parts) or 'none loaded yet'}")
-
-
-def download_button(frame, *, label: str, file_name: str, key: str) -> None:
-    """CSV download of a table (formula-like cells neutralised)."""
-    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:")  # fmt: skip
-
-
-def change_columns(value: str = "%.2f", change: str = "%+.2f", **overrides) -> dict:
-    """Column settings of a before/after table: values, change, its 95 % interval, p and q (as text,
-    see :func:`cx.present.root_cause.p_column`) and n; ``overrides`` replace or add columns."""
-    number = st.column_config.NumberColumn
-    return {
-        "before": number("Before", format=value), "after": number("After", format=value),
-        "delta": number("Change", format=change), "low": number("95 % low", format=change),
-        "high": number("95 % high", format=change), "p_value": st.column_config.TextColumn("p"),
-        "q_value": st.column_config.TextColumn("q (FDR)"), "n_before": number("n before", format="%d"),
-        "n_after": number("n after", format="%d"), **overrides,
-    }  # fmt: skip
+def current_scope() -> Scope:
+    """The sidebar's scope; the whole brand when the database holds no data."""
+    filters = current_filters()
+    return filters.scope if filters else Scope()
 
 
 def require_filters() -> Filters:
@@ -225,7 +163,7 @@ def require_filters() -> Filters:
         st.info(
             "No data is loaded yet. Import files on the Data page, or run `python -m cx demo` for the demo brand."
         )
-        st.page_link("ui/data.py", label="Go to the Data page", icon=":material/database:")
+        st.page_link(paths.DATA, label="Go to the Data page", icon=":material/database:")
         st.stop()
     return filters
 

@@ -1,0 +1,98 @@
+"""Root cause: one change investigated in seven questions, from the brand down to a region, a store, a
+touchpoint, a theme word and the comments that use it.
+
+The metric, the mode and the drill path live in the URL (``metric, mode, region, store, touchpoint,
+term``; region and store are the sidebar's filters), so a copied link reopens the same step.
+"""
+
+import streamlit as st
+
+from cx.metrics.registry import EXPLAINABLE
+from cx.store.queries import store_directory
+from cx.store.scope import Scope
+from ui.root_cause import context
+from ui.root_cause.actions import after_an_action
+from ui.root_cause.change import what_happened, when_and_how_long
+from ui.root_cause.context import Investigation, metric_title
+from ui.root_cause.drill import drill_path
+from ui.root_cause.sources import how_customers_reacted, who_noticed
+from ui.root_cause.where import where
+from ui.root_cause.why import why
+from ui.shared import caching, links, paths
+from ui.shared.filters import Filters, require_filters, seed, update_params
+
+DRILLED = "root_cause_at"  # session state: ((region, store), (touchpoint, term)) of the last run
+
+
+def choose_metric_and_mode(filters: Filters) -> tuple[str, str]:
+    """The metric investigated, and whether the latest change or the sidebar period is explained."""
+    left, right = st.columns([1, 2])
+    seed("root_metric", list(EXPLAINABLE), st.query_params.get("metric"), "nps")
+    metric = left.selectbox("Metric", EXPLAINABLE, format_func=metric_title, key="root_metric")
+    modes = {"latest": "the latest change found", "period": f"the sidebar period ({filters.period.label()})"}
+    seed("root_mode", list(modes), st.query_params.get("mode"), "latest")
+    mode = right.radio("Explain", list(modes), format_func=modes.get, horizontal=True, key="root_mode")
+    return metric, mode
+
+
+def drill_from_url(scope: Scope) -> tuple[str | None, str | None]:
+    """The touchpoint (at a store only) and theme word in the URL; none once the sidebar moved to
+    another region or store while they stayed."""
+    touchpoint = (st.query_params.get("touchpoint") or None) if scope.store else None
+    term = st.query_params.get("term") or None
+    last = st.session_state.get(DRILLED)
+    if last and last[0] != (scope.region, scope.store) and last[1] == (touchpoint, term):
+        touchpoint = term = None
+    return touchpoint, term
+
+
+def remember_drill(scope: Scope, touchpoint: str | None, term: str | None) -> None:
+    st.session_state[DRILLED] = ((scope.region, scope.store), (touchpoint, term))
+
+
+def introduce(case: Investigation) -> None:
+    """What is compared with what, and why the windows are what they are."""
+    before, after, touchpoint = case.before, case.after, case.touchpoint
+    st.caption(f"Investigating {metric_title(case.view_metric)} for {case.place}"
+               + (f", touchpoint {touchpoint}" if touchpoint else "")
+               + f": {after.label()} ({after.days} days) compared with {before.label()} ({before.days} days).")  # fmt: skip
+    if touchpoint and case.view_metric != case.metric:
+        st.info(f"Reviews and sales carry no touchpoint, so {touchpoint} is measured in NPS.")
+    if case.no_change:
+        st.info(f"No change stands out in the {metric_title(case.metric)} series of {case.place}. The steps below "
+                f"compare the sidebar period ({after.label()}) with the period before it.")  # fmt: skip
+
+
+st.title("Root cause")
+filters = require_filters()
+scope = filters.scope
+directory = caching.cached(store_directory).set_index("store_id")
+metric, mode = choose_metric_and_mode(filters)
+touchpoint, term = drill_from_url(scope)
+update_params(metric=metric, mode=mode, touchpoint=touchpoint, term=term)
+remember_drill(scope, touchpoint, term)
+
+path = st.container(horizontal=True, vertical_alignment="center", gap="small")  # filled below
+with st.spinner("Investigating..."):
+    result, no_change = context.explain(metric=metric, mode=mode, period=filters.period, scope=scope)
+    if touchpoint and touchpoint not in context.touchpoints_compared(result):
+        st.info(f"Store {scope.store} has no answers at touchpoint {touchpoint} in both windows compared; "
+                "showing the whole store.")  # fmt: skip
+        touchpoint = None
+        update_params(touchpoint=None)
+        remember_drill(scope, touchpoint, term)
+    case = context.investigate(result, metric=metric, scope=scope, touchpoint=touchpoint, term=term,
+                               no_change=no_change, store_name=directory["name"].get(scope.store, ""))  # fmt: skip
+with path:
+    drill_path(directory, scope=scope, touchpoint=touchpoint, term=term)
+
+introduce(case)
+what_happened(case)
+when_and_how_long(case)
+where(case, directory)
+who_noticed(case)
+why(case)
+how_customers_reacted(case)
+after_an_action(case, latest=filters.latest)
+links.page_link(paths.METHODS, label="How these numbers are computed (Methods)", icon=":material/menu_book:",
+                keep_filters=False)  # fmt: skip

@@ -1,0 +1,50 @@
+"""How pages name the part of the brand a scope covers, from its fields (never from the text of
+``Scope.describe()``): ``the whole brand``, ``region Gulf``, ``store ST007 · City Centre``."""
+
+from __future__ import annotations
+
+from cx.present.root_cause import whole_brand
+from cx.store.scope import Scope
+
+
+def scope_name(scope: Scope) -> str:
+    """``the whole brand``, or the scope's fields (``region Gulf, format mall``) as sentences name it."""
+    return "the whole brand" if whole_brand(scope) else scope.describe()
+
+
+def place_name(scope: Scope, *, store_name: str = "") -> str:
+    """``store ST007 · City Centre``, ``region Gulf`` or ``the whole brand``; `` (mall stores)`` added
+    for a store format."""
+    if scope.store:
+        place = f"store {scope.store} · {store_name}"
+    elif scope.region:
+        place = f"region {scope.region}"
+    else:
+        place = "the whole brand"
+    return place + (f" ({scope.format} stores)" if scope.format else "")
+
+
+def where_phrase(scope: Scope, *, touchpoint: str | None = None) -> str:
+    """How a sentence about the scope starts: ``At ST007's Delivery touchpoint``, ``At store ST007``,
+    ``In region Gulf`` or ``Across the brand``."""
+    if scope.store:
+        return f"At {scope.store}'s {touchpoint} touchpoint" if touchpoint else f"At store {scope.store}"
+    if scope.region:
+        return f"In region {scope.region}"
+    return "Across the brand"
+
+
+def action_scope(scope: Scope) -> tuple[str, str | None]:
+    """The level an action is recorded for: ``("store", "ST007")``, ``("region", "Gulf")`` or
+    ``("brand", None)``."""
+    if scope.store:
+        return "store", scope.store
+    if scope.region:
+        return "region", scope.region
+    return "brand", None
+
+
+def action_scope_name(scope: Scope) -> str:
+    """``store ST007``, ``region Gulf`` or ``the whole brand``: who an action is recorded for."""
+    scope_type, scope_value = action_scope(scope)
+    return f"{scope_type} {scope_value}" if scope_value else "the whole brand"
