@@ -145,6 +145,14 @@ def test_every_key_the_code_emits_is_defined():
     assert sorted(emitted - defined) == []
 
 
+def test_every_registry_metric_has_its_glossary_entry():
+    from cx.metrics.registry import METRICS
+
+    headings = set(HEADING.findall(glossary()))
+    missing = sorted(f"{key} -> {m.glossary}" for key, m in METRICS.items() if m.glossary not in headings)
+    assert missing == []
+
+
 def test_sections_are_the_methods_page_outline():
     assert tuple(sections()) == SECTIONS
 
