@@ -123,8 +123,7 @@ def test_drivers_rank_the_attribute_that_drives_csat(database_url, tmp_path, cap
     assert staff_row["weight"] < 0.02 and speed_row["performance"] == pytest.approx(speed.mean())
 
 
-def test_peer_groups_and_consistency_trend(incident_brand):
-    from cx.analysis.consistency import consistency_trend
+def test_peer_groups(incident_brand):
     from cx.analysis.locations import peer_scope
 
     engine, brand = incident_brand
@@ -133,6 +132,3 @@ def test_peer_groups_and_consistency_trend(incident_brand):
     table, _ = league_table(engine, metric="nps", scope=peers)
     expected = set(stores.index[stores["format"] == stores.loc["ST004", "format"]])
     assert set(table["store"]) == expected and "ST004" in expected
-    months = [Period.containing("month", dt.date(2026, m, 1)) for m in (1, 2, 3)]
-    trend = consistency_trend(engine, metric="nps", scope=Scope(), periods=months)
-    assert trend["start"].tolist() == [m.start for m in months] and (trend["n_stores"] == 12).all()

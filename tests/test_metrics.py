@@ -230,3 +230,43 @@ def test_touchpoint_heatmap_and_stages(loaded):
     )
     stages = stage_rollup(engine, scope=Scope())
     assert stages["stage"].tolist() == ["consideration", "conversion", "retention"]  # journey order
+
+
+def test_cx_sales_association_against_fisher_z(database_url, tmp_path, capsys):
+    """Five like-for-like stores: NPS change vs revenue growth, r and its Fisher-z interval by hand."""
+    from cx.analysis.sales import cx_sales_association
+
+    stores = ["store_id,name,region", *(f"S{i},Store {i},North" for i in range(5))]
+    load(capsys, database_url, "stores", write_csv(tmp_path / "s.csv", *stores))
+    # before (Jan 2025): every store 5 promoters, 5 detractors (NPS 0); after (Jan 2026): store i has
+    # 5 + i promoters and 5 - i detractors, so its NPS change is 20 i points
+    nps, sales = [], []
+    for i in range(5):
+        for n, score in enumerate([10] * 5 + [0] * 5):
+            nps.append(f"b{i}_{n},S{i},2025-01-{n + 1:02d},{score}")
+        for n, score in enumerate([10] * (5 + i) + [0] * (5 - i)):
+            nps.append(f"a{i}_{n},S{i},2026-01-{n + 1:02d},{score}")
+        growth = (0, 5, 4, 12, 15)[i]  # revenue growth in percent
+        sales += [f"S{i},2025-01-{d:02d},100,10" for d in range(1, 11)]
+        sales += [f"S{i},2026-01-{d:02d},{100 + growth},10" for d in range(1, 11)]
+    load(
+        capsys,
+        database_url,
+        "nps",
+        write_csv(tmp_path / "n.csv", "response_id,store_id,responded_at,score", *nps),
+    )
+    load(
+        capsys,
+        database_url,
+        "sales",
+        write_csv(tmp_path / "x.csv", "store_id,date,revenue,transactions", *sales),
+    )
+    result = cx_sales_association(make_engine(database_url), scope=Scope(),
+                                  period=Period(dt.date(2026, 1, 1), dt.date(2026, 1, 10)))  # fmt: skip
+    # x = 0, 20, 40, 60, 80 (NPS change); y = 0, 5, 4, 12, 15 (growth %):
+    # x̄ = 40, ȳ = 7.2; Σ(x-x̄)(y-ȳ) = (-40)(-7.2) + (-20)(-2.2) + 0 + 20(4.8) + 40(7.8) = 288 + 44 + 96 + 312 = 740
+    # Σ(x-x̄)² = 4000; Σ(y-ȳ)² = 51.84 + 4.84 + 10.24 + 23.04 + 60.84 = 150.8; r = 740 / sqrt(603200) = 0.95280
+    # Fisher z: atanh(0.95280) = 1.8612; ± 1.959964 / sqrt(2) -> tanh(0.4753) = 0.4423, tanh(3.2471) = 0.9970
+    assert result["stores"] == 5 and result["label"] == "association, not cause"
+    assert result["change"]["r"] == pytest.approx(0.95280, abs=1e-4)
+    assert (result["change"]["low"], result["change"]["high"]) == pytest.approx((0.4423, 0.9970), abs=1e-3)

@@ -146,3 +146,16 @@ def test_every_page_copes_with_real_exports(monkeypatch, real_url, page):
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == PAGES[page]
+
+
+def test_compare_relates_cx_change_to_sales_growth(monkeypatch, brand_url):
+    app = open_page(monkeypatch, brand_url, "ui/compare.py", compare="previous")
+    assert not app.exception and not app.error
+    assert "CX and sales" in [header.value for header in app.subheader]
+    sentence = next(block.value for block in app.markdown if "like-for-like stores" in block.value)
+    assert sentence.startswith("Across ") and "95 % interval" in sentence
+    assert sentence.endswith("An association, not a cause.")
+    # a brand of 14 months has no like-for-like year before the last 12 months: said, not charted
+    app = open_page(monkeypatch, brand_url, "ui/compare.py", period="last_12_months", compare="last_year")
+    sentence = next(block.value for block in app.markdown if "like-for-like stores" in block.value)
+    assert sentence.startswith("Too few like-for-like stores (0)")

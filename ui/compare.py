@@ -3,9 +3,11 @@
 import streamlit as st
 
 from cx.analysis.locations import funnel_curve, league_table, peer_scope
+from cx.analysis.sales import cx_sales_association
 from cx.metrics.registry import COMPARABLE, METRICS, label, side_by_side_rows
 from cx.metrics.tables import metric_table
 from cx.present import charts
+from cx.present import root_cause as investigation
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from ui.shared import caching, links, paths, tables
@@ -103,3 +105,13 @@ else:
             links.page_link(paths.SUMMARY, label=f"Open {store} · {directory.loc[store, 'name']}",
                             icon=":material/storefront:", store=store)  # fmt: skip
             links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
+
+st.subheader("CX and sales")
+association = caching.cached(cx_sales_association, scope=filters.scope, period=filters.period, metric=metric,
+                             compare=filters.compare)  # fmt: skip
+st.markdown(investigation.association_sentence(association))
+if len(association["points"]) >= 4:
+    st.altair_chart(charts.association_chart(association["points"], metric=metric), width="stretch")
+    st.caption("One dot per like-for-like store (trading on comparable days in both periods); dashed: least-squares "
+               "line. Pearson r with its Fisher-z 95 % interval. Stores that changed more need not have changed "
+               "because of it.")  # fmt: skip

@@ -1,4 +1,4 @@
-"""How alike the locations are on one metric, and how that moves over time.
+"""How alike the locations are on one metric.
 
 Raw spread (SD, IQR, range, CV) mixes real differences with sampling noise; the true-score SD
 (DerSimonian-Laird tau), ICC(1) and the consistency index describe the real differences only.
@@ -7,7 +7,6 @@ Raw spread (SD, IQR, range, CV) mixes real differences with sampling noise; the 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Engine
 
 from cx import stats
@@ -54,17 +53,6 @@ def consistency_of(located: LocationStats, *, band: float | None = None) -> dict
         index=float(stats.consistency_index(true_sd, band)) if np.isfinite(true_sd) else np.nan,
     )
     return {key: _plain(value) for key, value in result.items()}
-
-
-def consistency_trend(
-    engine: Engine, *, metric: str, scope: Scope, periods: list[Period], band: float | None = None
-) -> pd.DataFrame:
-    """The consistency statistics for each period (e.g. each month), one row per period."""
-    rows = []
-    for period in periods:
-        row = consistency(engine, metric=metric, scope=scope, period=period, band=band)
-        rows.append({"start": period.start, "end": period.end, **row})
-    return pd.DataFrame(rows)
 
 
 def _plain(value):

@@ -259,3 +259,20 @@ def deviation_chart(nodes: pd.DataFrame, *, measure: str, metric: str) -> alt.La
         limits = pd.DataFrame({"z": [-1.959964, 1.959964]})
         layers.append(alt.Chart(limits).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="z:Q"))
     return alt.layer(*layers).properties(height=height)
+
+
+def association_chart(points: pd.DataFrame, *, metric: str) -> alt.LayerChart:
+    """Like-for-like stores: the change of ``metric`` (``delta``) against revenue growth in percent
+    (``sales_growth``), with a least-squares line; hover for the store."""
+    fmt = _format(metric)
+    base = alt.Chart(points).encode(
+        x=alt.X("delta:Q", title=f"Change in {label(metric)}", axis=alt.Axis(format=fmt)),
+        y=alt.Y("sales_growth:Q", title="Revenue growth (%)"),
+    )
+    dots = base.mark_circle(size=80, color="#0072B2", opacity=0.8).encode(
+        tooltip=[alt.Tooltip("store:N", title="Store"), alt.Tooltip("delta:Q", title="Change", format=fmt),
+                 alt.Tooltip("after:Q", title="Now", format=fmt),
+                 alt.Tooltip("sales_growth:Q", title="Revenue growth (%)", format="+.1f")],
+    )  # fmt: skip
+    line = base.transform_regression("delta", "sales_growth").mark_line(color="#D55E00", strokeDash=[4, 3])
+    return (dots + line).properties(height=300)

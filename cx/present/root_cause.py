@@ -38,7 +38,6 @@ def notable(nodes: pd.DataFrame) -> pd.Series:
 
 
 ALPHA = 0.05
-DRILL_KEYS = ("region", "store", "touchpoint", "term")
 
 
 # --- numbers as words ----------------------------------------------------------------------------
@@ -582,4 +581,22 @@ def complaint_sentence(share: dict, *, where: str) -> str:
     return (
         f"{share['touchpoint']} accounts for {now}, {direction} from {share['share_before']:.0f} % "
         f"({share['k_before']:,.0f} of {share['m_before']:,.0f}; {format_p(share['p_value'])})."
+    )
+
+
+def association_sentence(result: dict) -> str:
+    """``Across 31 like-for-like stores, the NPS change and revenue growth ... r = 0.31 (95 % interval
+    -0.05 to 0.60, p = 0.09). An association, not a cause.``"""
+    change = result["change"]
+    name = METRICS[result["metric"]].in_sentence
+    stores = result["stores"]
+    if not _is_number(change.get("r")):
+        return (f"Too few like-for-like stores ({stores}) with both {name} and sales in both periods to relate "
+                "them; at least 4 are needed.")  # fmt: skip
+    strength = "went together" if change["p_value"] < ALPHA else "show no clear link"
+    return (
+        f"Across {stores} like-for-like stores, the {name} change and revenue growth against "
+        f"{result['compared_with']} {strength}: r = {change['r']:+.2f} (95 % interval {change['low']:+.2f} to "
+        f"{change['high']:+.2f}, {format_p(change['p_value'])}; Spearman ρ = {change['spearman']:+.2f}). "
+        "An association, not a cause."
     )
