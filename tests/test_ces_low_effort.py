@@ -3,15 +3,13 @@ consistency commands on SQLite and PostgreSQL, and the pages that offer the regi
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from scipy import stats as scipy_stats
 
-from cx.cli import main
 from cx.metrics.registry import COMPARABLE, GOAL_METRICS, METRICS, TOUCHPOINTS, keys_for
 from tests.apptest import open_page
 from tests.helpers import load, write_csv
+from tests.test_metrics import report
 
 # Store A: CES 7, 6, 6, 5, 3, 1, 7, 2, 6, 4 -> 5 of 10 answers are 6 or 7.
 # Store B: CES 7, 6 and eighteen 3s -> 2 of 20.
@@ -28,12 +26,6 @@ def loaded(database_url, tmp_path, capsys):
     header = "response_id,store_id,responded_at,touchpoint,csat,ces"
     load(capsys, database_url, "surveys", write_csv(tmp_path / "v.csv", header, *rows))
     return database_url
-
-
-def report(capsys, url: str, *args: str):
-    capsys.readouterr()
-    assert main([*args, "--db", url, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def test_metrics_json_carries_the_share_and_its_wilson_interval(loaded, capsys):

@@ -105,14 +105,20 @@ def test_rebuild_equals_incremental(loaded):
         )
 
 
-def test_migration_backfills_rollups_of_existing_rows(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0001")
+def old_database(tmp_path, revision: str):
+    """A SQLite database migrated only to ``revision``, holding one store ``S1``."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), revision)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO brand (id, name) VALUES (1, 'B')"))
         connection.execute(text("INSERT INTO region (id, brand_id, name) VALUES (1, 1, 'R')"))
         connection.execute(text("INSERT INTO store (store_id, name, region_id) VALUES ('S1', 'One', 1)"))
+    return engine
+
+
+def test_migration_backfills_rollups_of_existing_rows(tmp_path):
+    engine = old_database(tmp_path, "0001")
+    with engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO import_batch (id, kind, file_name, sha256, rows_read, rows_loaded, rows_duplicate, "
@@ -133,12 +139,8 @@ def test_migration_backfills_rollups_of_existing_rows(tmp_path):
 
 def test_ces_count_migration_fills_survey_rollups_of_existing_rows(tmp_path):
     """A database at revision 0003 (survey rollups without CES counts) gets them from its raw rows."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(engine), "0003")
+    engine = old_database(tmp_path, "0003")
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO brand (id, name) VALUES (1, 'B')"))
-        connection.execute(text("INSERT INTO region (id, brand_id, name) VALUES (1, 1, 'R')"))
-        connection.execute(text("INSERT INTO store (store_id, name, region_id) VALUES ('S1', 'One', 1)"))
         connection.execute(text("INSERT INTO touchpoint (id, name) VALUES (1, 'Checkout')"))
         connection.execute(
             text(
