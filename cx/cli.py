@@ -187,8 +187,10 @@ def _import_options(args) -> ImportOptions:
 
 
 def _report(engine, args) -> int:
-    """The read-only commands: metrics, compare, consistency, drivers."""
+    """The read-only commands: metrics, compare, consistency, drivers, explain. A database of an older
+    schema is brought up to date first (migrations keep every row)."""
     period = _period(args)
+    upgrade_schema(engine)
     scope = Scope(
         store=getattr(args, "store", None), region=getattr(args, "region", None),
         touchpoint=getattr(args, "touchpoint", None),

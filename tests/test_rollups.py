@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from alembic import command
@@ -137,8 +139,11 @@ def test_migration_backfills_rollups_of_existing_rows(tmp_path):
     assert got.to_dict("records") == [{"month": "2026-01-01", "s3": 1, "s10": 1}]
 
 
-def test_ces_count_migration_fills_survey_rollups_of_existing_rows(tmp_path):
-    """A database at revision 0003 (survey rollups without CES counts) gets them from its raw rows."""
+def test_ces_count_migration_fills_survey_rollups_of_existing_rows(tmp_path, capsys):
+    """A database at revision 0003 (survey rollups without CES counts), left by an earlier version, is
+    upgraded by the first read command and gets the counts from its raw rows."""
+    from cx.cli import main
+
     engine = old_database(tmp_path, "0003")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO touchpoint (id, name) VALUES (1, 'Checkout')"))
@@ -156,6 +161,8 @@ def test_ces_count_migration_fills_survey_rollups_of_existing_rows(tmp_path):
                 "('c', 'S1', '2026-01-07 00:00:00.000000', 'day', 1, 4, 6.4, 1)"
             )
         )
-    upgrade_schema(engine)
+    capsys.readouterr()
+    assert main(["metrics", "--db", str(engine.url), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["ces_low_effort"] == pytest.approx(100 * 2 / 3)  # 7 and 6.4
     got = frame(engine, "SELECT n, ces_n, e2, e6, e7 FROM survey_monthly")
     assert got.to_dict("records") == [{"n": 3, "ces_n": 3, "e2": 1, "e6": 1, "e7": 1}]

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cx.config import Settings, make_engine
 from cx.store import queries
+from cx.store.schema import upgrade_schema
 
 
 def database_url() -> str:
@@ -14,7 +15,11 @@ def database_url() -> str:
 
 @st.cache_resource
 def _engine(url: str):
-    return make_engine(url)
+    """One engine per database, its schema brought to the newest revision once (an older database
+    keeps every row; new rollup columns are filled from the raw rows)."""
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    return engine
 
 
 def engine():
