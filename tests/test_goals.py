@@ -13,18 +13,17 @@ from cx.analysis.goals import (
     at_risk_goals,
     create_goal,
     delete_goal,
-    goal_forecast,
     goal_progress,
     goal_sentence,
     goal_table,
     list_goals,
-    progress_chart,
     update_goal,
-    weighted_trend,
 )
 from cx.config import make_engine
 from cx.metrics.tables import metric_table
 from cx.periods import Period
+from cx.present.charts import progress_chart
+from cx.stats.forecasting import goal_forecast, weighted_trend
 from cx.store.scope import Scope
 from tests.helpers import load, write_csv
 

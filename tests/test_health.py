@@ -15,8 +15,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cx.analysis.health import HEALTH_COLUMNS, data_health, health_summary, volume_heatmap, weekly_volume
+from cx.analysis.health import HEALTH_COLUMNS, data_health, health_summary, weekly_volume
 from cx.config import make_engine
+from cx.present.charts import volume_heatmap
 from tests.helpers import load, write_csv
 
 

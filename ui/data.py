@@ -8,13 +8,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cx.analysis.health import SOURCE_LABELS, data_health, health_summary, volume_heatmap, weekly_volume
+from cx.analysis.health import SOURCE_LABELS, data_health, health_summary, weekly_volume
 from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.mapping import IGNORE, ColumnMappingError
 from cx.ingest.readers import RawTable, read_table
 from cx.ingest.schema import ATTRIBUTE_PREFIX, field_specs
 from cx.ingest.validate import parse_rescale
+from cx.present.charts import volume_heatmap
 from cx.store import queries
 from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error

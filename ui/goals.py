@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cx.analysis import goals
+from cx.present import charts
 from cx.store import queries
 from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error
@@ -70,7 +71,7 @@ else:
 
     if progress["projected"].notna().any():
         st.subheader("Projected vs target")
-        st.altair_chart(goals.progress_chart(progress), width="stretch")
+        st.altair_chart(charts.progress_chart(progress), width="stretch")
         st.caption(
             "Bar: projected value at the end of the period; whisker: its 95 % interval; black tick: target."
         )

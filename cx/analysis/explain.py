@@ -648,15 +648,13 @@ BASELINE_STORES = 50  # stores whose comments stand for "the rest of the brand" 
 def _other_stores(engine: Engine, scope: Scope) -> frozenset[str]:
     """Up to BASELINE_STORES stores outside the scope, evenly spread over the store list (all of them in
     a smaller brand): a sample of the brand's word frequencies read through the store-and-time index."""
-    directory = store_directory(engine)
+    directory = store_directory(engine, scope=scope.whole_brand())
     inside = (
         directory["store_id"] == scope.store
         if scope.store is not None
         else directory["region"] == scope.region
     )
     others = directory.loc[~inside, "store_id"]
-    if scope.visible_stores is not None:
-        others = others.loc[others.isin(scope.visible_stores)]
     step = max(1, math.ceil(len(others) / BASELINE_STORES))
     return frozenset(others.iloc[::step])
 
@@ -665,7 +663,11 @@ def _themes(engine, scope: Scope, after: Period, before: Period, top: int) -> tu
     target = feedback_texts(engine, scope=scope, period=after)
     baseline = feedback_texts(engine, scope=scope, period=before)
     if scope.store is not None or scope.region is not None:  # and the rest of the brand, same weeks
-        rest = feedback_texts(engine, scope=Scope(visible_stores=_other_stores(engine, scope)), period=after)
+        rest = feedback_texts(
+            engine,
+            scope=Scope(visible_stores=scope.visible_stores, stores=_other_stores(engine, scope)),
+            period=after,
+        )
         baseline = pd.concat([baseline, rest])
     if target.empty or baseline.empty:
         return [], []

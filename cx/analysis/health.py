@@ -6,7 +6,6 @@ and day), grouped by store and week; weeks start on Monday on SQLite and Postgre
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -24,7 +23,6 @@ HEALTH_COLUMNS = (
 )  # fmt: skip
 WEEK = pd.Timedelta(days=7)
 LISTED_STORES = 10
-EMPTY_WEEK_COLOUR = "#D55E00"  # Okabe-Ito vermillion, as in cx.present.charts
 
 
 def weekly_volume(engine: Engine, *, source: str, scope: Scope | None = None) -> pd.DataFrame:
@@ -103,30 +101,6 @@ def health_summary(health: pd.DataFrame) -> dict:
             )
         summary["sentences"][source] = ". ".join(parts) + "."
     return summary
-
-
-def volume_heatmap(volume: pd.DataFrame, *, source: str) -> alt.Chart:
-    """Stores by weeks, coloured by rows per week; empty weeks inside a store's range in vermillion."""
-    data = volume.assign(week_end=volume["week"] + WEEK)
-    label = SOURCE_LABELS[source]
-    return (
-        alt.Chart(data, title=f"{label}: rows per store and week")
-        .mark_rect()
-        .encode(
-            x=alt.X("week:T", title="Week", axis=alt.Axis(format="%b %Y")),
-            x2="week_end:T",
-            y=alt.Y("store:N", title="Store", sort="ascending"),
-            color=alt.when(alt.datum.rows == 0)
-            .then(alt.value(EMPTY_WEEK_COLOUR))
-            .otherwise(alt.Color("rows:Q", title="Rows per week", scale=alt.Scale(scheme="blues"))),
-            tooltip=[
-                alt.Tooltip("store:N", title="Store"),
-                alt.Tooltip("week:T", title="Week of", format="%Y-%m-%d"),
-                alt.Tooltip("rows:Q", title="Rows", format=",d"),
-            ],
-        )
-        .properties(height=alt.Step(16))
-    )
 
 
 def _weeks_with_rows(engine: Engine, source: str, scope: Scope) -> pd.DataFrame:

@@ -8,6 +8,9 @@ import math
 import altair as alt
 import pandas as pd
 
+from cx.analysis.goals import METRICS as GOAL_METRICS
+from cx.analysis.goals import STATUSES
+from cx.analysis.health import SOURCE_LABELS
 from cx.metrics.registry import METRICS, label
 
 VERDICT_COLOURS = alt.Scale(domain=["above", "within", "below"], range=["#0072B2", "#999999", "#D55E00"])
@@ -276,3 +279,78 @@ def association_chart(points: pd.DataFrame, *, metric: str) -> alt.LayerChart:
     )  # fmt: skip
     line = base.transform_regression("delta", "sales_growth").mark_line(color="#D55E00", strokeDash=[4, 3])
     return (dots + line).properties(height=300)
+
+
+STATUS_COLOURS = (
+    "#009E73",
+    "#0072B2",
+    "#E69F00",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+    "#CCCCCC",
+)  # per goal status
+EMPTY_WEEK_COLOUR = "#D55E00"  # Okabe-Ito vermillion
+WEEK = pd.Timedelta(days=7)
+
+
+def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
+    """Bullet chart per goal: bar = projected end-of-period value, whisker = its 95 % interval, black
+    tick = target. One panel per metric (own scale and number format; bars start at the scale's floor,
+    0 or 1); goals with no projection (not started, no data) are left out."""
+    shown = progress.loc[progress["projected"].notna()]
+    colours = alt.Scale(domain=list(STATUSES), range=list(STATUS_COLOURS))
+    panels = []
+    for metric, frame in shown.groupby("metric", sort=False):
+        spec = GOAL_METRICS[metric]
+        fmt = spec.d3_format
+        data = frame[
+            ["label", "status", "projected", "projected_low", "projected_high", "target", "probability"]
+        ]
+        base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=None))
+        tooltip = [alt.Tooltip("label:N", title="Goal"), alt.Tooltip("status:N", title="Status"),
+                   alt.Tooltip("projected:Q", title="Projected", format=fmt),
+                   alt.Tooltip("projected_low:Q", title="95 % low", format=fmt),
+                   alt.Tooltip("projected_high:Q", title="95 % high", format=fmt),
+                   alt.Tooltip("target:Q", title="Target", format=fmt),
+                   alt.Tooltip("probability:Q", title="Chance of meeting it", format=".0%")]  # fmt: skip
+        floor = max(spec.scale[0], 0.0)  # bars grow from 0, or from 1 on the 1-5 scales
+        bars = base.mark_bar(opacity=0.75).encode(
+            x=alt.X(
+                "projected:Q",
+                title=f"{spec.label}: projected at period end",
+                axis=alt.Axis(format=fmt),
+                scale=alt.Scale(zero=floor == 0),
+            ),
+            x2=alt.datum(floor),
+            color=alt.Color("status:N", title="Status", scale=colours),
+            tooltip=tooltip,
+        )
+        whiskers = base.mark_rule(color="#000000").encode(x="projected_low:Q", x2="projected_high:Q")
+        targets = base.mark_tick(color="#000000", thickness=3).encode(x="target:Q", tooltip=tooltip)
+        panels.append(alt.layer(bars, whiskers, targets).properties(title=spec.label))
+    return alt.vconcat(*panels).resolve_scale(color="shared")
+
+
+def volume_heatmap(volume: pd.DataFrame, *, source: str) -> alt.Chart:
+    """Stores by weeks, coloured by rows per week; empty weeks inside a store's range in vermillion."""
+    data = volume.assign(week_end=volume["week"] + WEEK)
+    label = SOURCE_LABELS[source]
+    return (
+        alt.Chart(data, title=f"{label}: rows per store and week")
+        .mark_rect()
+        .encode(
+            x=alt.X("week:T", title="Week", axis=alt.Axis(format="%b %Y")),
+            x2="week_end:T",
+            y=alt.Y("store:N", title="Store", sort="ascending"),
+            color=alt.when(alt.datum.rows == 0)
+            .then(alt.value(EMPTY_WEEK_COLOUR))
+            .otherwise(alt.Color("rows:Q", title="Rows per week", scale=alt.Scale(scheme="blues"))),
+            tooltip=[
+                alt.Tooltip("store:N", title="Store"),
+                alt.Tooltip("week:T", title="Week of", format="%Y-%m-%d"),
+                alt.Tooltip("rows:Q", title="Rows", format=",d"),
+            ],
+        )
+        .properties(height=alt.Step(16))
+    )

@@ -31,6 +31,7 @@ class Scope:
     """A slice of the brand. Empty fields do not filter; ``visible_stores`` None means every store."""
 
     visible_stores: frozenset[str] | None = None
+    stores: frozenset[str] | None = None  # a chosen set of stores (e.g. a sample of the rest of the brand)
     brand: str | None = None
     region: str | None = None
     district: str | None = None
@@ -52,7 +53,11 @@ class Scope:
         return replace(self, touchpoint=None, stage=None)
 
     def describe(self) -> str:
-        parts = [f"{k} {v}" for k, v in vars(self).items() if v is not None and k != "visible_stores"]
+        parts = [
+            f"{k} {v}"
+            for k, v in vars(self).items()
+            if v is not None and k not in ("visible_stores", "stores")
+        ]
         return ", ".join(parts) or "whole brand"
 
 
@@ -75,6 +80,8 @@ def scope_conditions(scope: Scope, store_id=Store.store_id) -> list[ColumnElemen
     conditions: list[ColumnElement[bool]] = []
     if scope.visible_stores is not None:
         conditions.append(store_id.in_(sorted(scope.visible_stores)))
+    if scope.stores is not None:
+        conditions.append(store_id.in_(sorted(scope.stores)))
     for value, column in (
         (scope.brand, Brand.name),
         (scope.region, Region.name),
