@@ -132,7 +132,8 @@ def test_metrics_by_touchpoint_and_stage(loaded, capsys):
 def test_cli_contract_keys(loaded, capsys):
     metric_keys = {"nps", "nps_low", "nps_high", "nps_n", "promoters_pct", "passives_pct", "detractors_pct",
                    "csat_mean", "csat_top2", "csat_top2_low", "csat_top2_high", "csat_n", "ces_mean", "ces_n",
-                   "rating", "rating_shrunk", "reviews_n", "revenue", "transactions", "avg_ticket"}  # fmt: skip
+                   "rating", "rating_shrunk", "reviews_n", "revenue", "transactions", "avg_ticket",
+                   "ces_low_effort", "ces_low_effort_low", "ces_low_effort_high"}  # fmt: skip
     assert set(report(capsys, loaded, "metrics", "--by", "region")[0]) == metric_keys | {"region"}
     compare = report(capsys, loaded, "compare", "--metric", "nps")
     assert [r["store_id"] for r in compare] == ["A", "C"]

@@ -39,7 +39,7 @@ def test_every_page_renders(monkeypatch, brand_url, page):
 def test_summary_tiles_carry_n_and_intervals(monkeypatch, brand_url):
     app = open_page(monkeypatch, brand_url, "ui/summary.py")
     labels = [metric.label for metric in app.metric]
-    assert labels[:4] == ["NPS", "CSAT top-2-box", "Review rating", "Revenue"]
+    assert labels[:5] == ["NPS", "CSAT top-2-box", "CES low effort", "Review rating", "Revenue"]
     captions = " ".join(c.value for c in app.caption)
     assert (
         "n = " in captions
