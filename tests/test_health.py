@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cx.analysis.health import HEALTH_COLUMNS, data_health, health_summary, weekly_volume
+from cx.analysis.health import HEALTH_COLUMNS, data_health, health_findings, weekly_volume
 from cx.config import make_engine
 from cx.present.charts import volume_heatmap
 from tests.helpers import load, write_csv
@@ -80,7 +80,7 @@ def test_stores_without_data_and_sources_never_loaded(loaded):
 
 
 def test_summary_names_the_stores_and_sources(loaded):
-    summary = health_summary(data_health(loaded))
+    summary = health_findings(data_health(loaded))
     assert summary["stores"] == 3
     assert summary["never_loaded"] == ["surveys", "sales"]
     assert summary["no_data"]["nps"] == ["ST3"]
@@ -108,7 +108,7 @@ def test_weekly_volume_fills_empty_weeks_inside_each_range(loaded):
 def test_empty_database(engine):
     health = data_health(engine)
     assert health.empty and list(health.columns) == list(HEALTH_COLUMNS)
-    summary = health_summary(health)
+    summary = health_findings(health)
     assert summary["stores"] == 0
     assert summary["never_loaded"] == ["nps", "surveys", "reviews", "sales"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cx.analysis.health import SOURCE_LABELS, data_health, health_summary, weekly_volume
+from cx.analysis.health import SOURCE_LABELS, data_health, health_findings, weekly_volume
 from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.mapping import IGNORE, ColumnMappingError
@@ -314,7 +314,7 @@ def _history_section() -> None:
 
 
 def _health_section(health: pd.DataFrame) -> None:
-    summary = health_summary(health)
+    summary = health_findings(health)
     st.markdown("\n".join(f"- {sentence}" for sentence in summary["sentences"].values()))
     st.dataframe(
         health,

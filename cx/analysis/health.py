@@ -62,7 +62,7 @@ def data_health(engine: Engine) -> pd.DataFrame:
     return health[list(HEALTH_COLUMNS)]
 
 
-def health_summary(health: pd.DataFrame) -> dict:
+def health_findings(health: pd.DataFrame) -> dict:
     """What :func:`data_health` found, per source.
 
     Keys: ``stores`` (how many stores there are), ``no_data`` and ``gaps`` (source -> store ids

@@ -74,7 +74,7 @@ def league_table(
 ) -> tuple[pd.DataFrame, dict]:
     """Stores ranked on ``metric`` with intervals, shrunk values, rank intervals and funnel verdicts.
 
-    Returns the table and the funnel summary (target, over-dispersion phi, tau², limits in force).
+    Returns the table and the funnel (target, over-dispersion phi, tau², limits in force).
     ``funnel_95``/``funnel_998`` compare each store with the brand at 95 % and 99.8 % (Spiegelhalter
     2005); ``verdict`` badges a store above or below only when its Benjamini-Hochberg q <= 0.05.
     """
@@ -106,17 +106,17 @@ def league_table(
     frame["verdict"] = np.where(
         frame["q_value"] <= 0.05, np.where(values > located.target, "above", "below"), "within"
     )
-    summary = {"metric": metric, "target": located.target, "phi": funnel.phi, "tau2": funnel.tau2,
+    funnel_facts = {"metric": metric, "target": located.target, "phi": funnel.phi, "tau2": funnel.tau2,
                "limits": funnel.limits, "stores": len(frame), "unit_variance": located.unit_variance}  # fmt: skip
     frame["n"] = frame["n"].round().astype("int64")
-    return frame.sort_values(["rank", "store"]).reset_index(drop=True), summary
+    return frame.sort_values(["rank", "store"]).reset_index(drop=True), funnel_facts
 
 
-def funnel_curve(summary: dict, unit_variance: float, n_max: float, points: int = 80) -> pd.DataFrame:
+def funnel_curve(funnel: dict, unit_variance: float, n_max: float, points: int = 80) -> pd.DataFrame:
     """Control limits as smooth curves over n, for drawing the funnel."""
     n = np.unique(np.geomspace(1, max(n_max, 2), points).round())
     rows = {"n": n}
     for level, name in ((0.95, "95"), (0.998, "998")):
-        limits = stats.funnel_limits(summary["target"], unit_variance, n, level, tau2=summary["tau2"])
+        limits = stats.funnel_limits(funnel["target"], unit_variance, n, level, tau2=funnel["tau2"])
         rows[f"low_{name}"], rows[f"high_{name}"] = limits.low, limits.high
     return pd.DataFrame(rows)

@@ -33,7 +33,7 @@ SURVEY_SUMS = (
 ATTRIBUTE_SUMS = ("n", "rating_sum", "rating_sq")
 REVIEW_SUMS = ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5")
 SALES_SUMS = ("days", "revenue", "transactions", "revenue_paired", "transactions_paired")
-SOURCES_OF_KIND = {
+ROLLUP_GROUPS = {  # source (an import kind) -> the groups of rollup tables its rows feed
     "nps": ("nps",),
     "surveys": ("survey", "attribute", "driver_moments"),
     "reviews": ("review",),
@@ -177,11 +177,11 @@ def _driver_moment_statements(dialect: str, where: str) -> list[str]:
     ]
 
 
-def add_batch_to_rollups(connection: Connection, kind: str, batch_id: int) -> None:
-    """Add the facts of one batch to the rollups (inside the batch's own transaction)."""
+def add_batch_to_rollups(connection: Connection, source: str, batch_id: int) -> None:
+    """Add the rows of one batch of ``source`` to the rollups (inside the batch's own transaction)."""
     statements = rollup_statements(connection.dialect.name, "f.batch_id = :batch")
-    for family in SOURCES_OF_KIND.get(kind, ()):
-        for statement in statements[family]:
+    for group in ROLLUP_GROUPS.get(source, ()):
+        for statement in statements[group]:
             connection.execute(text(statement), {"batch": batch_id})
 
 
