@@ -111,7 +111,8 @@ def monthly_values(engine: Engine, *, metric: str, scope: Scope, by: tuple[str, 
     """``by`` keys, ``bucket, value, n, variance`` per month (NPS points, top-2-box %, stars, revenue
     per day); ``variance`` is that of one answer (``nan`` for revenue)."""
     spec = METRICS[metric]
-    raw = sums(engine, spec.source, scope=scope, by=by, grain="month")
+    needs = spec.estimator.needs if spec.has_interval else None  # sales are read whole
+    raw = sums(engine, spec.source, scope=scope, by=by, grain="month", measures=needs)
     if raw.empty:
         return pd.DataFrame(columns=[*by, "bucket", "value", "n", "variance"])
     estimator = spec.estimator

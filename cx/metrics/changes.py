@@ -52,8 +52,9 @@ def metric_changes(
         raise ValueError(f"{spec.label} has no change test; choose one of {', '.join(CHANGE_METRICS)}.")
     earlier = before or comparison_period(period, compare)
     keys = list(by)
-    now = sums(engine, spec.source, scope=scope, period=period, by=by)
-    then = sums(engine, spec.source, scope=scope, period=earlier, by=by)
+    needs = getattr(spec.estimator, "needs", None) if spec.source != "sales" else None  # sales are read whole
+    now = sums(engine, spec.source, scope=scope, period=period, by=by, measures=needs)
+    then = sums(engine, spec.source, scope=scope, period=earlier, by=by, measures=needs)
     measures = [c for c in now.columns if c not in keys]
     if keys:
         joined = now.merge(then, on=keys, how="outer", suffixes=("", "_before"))

@@ -27,6 +27,10 @@ def column(frame: pd.DataFrame, names: str | tuple[str, ...]) -> np.ndarray:
     return frame[list(names)].apply(pd.to_numeric).to_numpy(dtype=float).sum(axis=1)
 
 
+def _names(names: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
 def nps_components(counts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Promoters (9-10), passives (7-8) and detractors (0-6) from the per-score counts."""
     values = counts[list(NPS_COUNTS)].to_numpy(dtype=float)
@@ -53,6 +57,11 @@ def _change(before, after, test: stats.TestResult, n_before, n_after, scale: flo
 class NetPromoter:
     """NPS = 100 (promoters - detractors) / n from the counts per score 0-10: adjusted-Wald interval,
     difference z-test (:func:`cx.stats.nps_interval`, :func:`cx.stats.nps_difference_test`)."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The rollup columns its value, interval and change test read."""
+        return NPS_COUNTS
 
     def answers(self, sums: pd.DataFrame) -> np.ndarray:
         return column(sums, NPS_COUNTS)
@@ -100,6 +109,10 @@ class Share:
 
     hits: str | tuple[str, ...]
     n: str | tuple[str, ...]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(_names(self.hits) + _names(self.n)))
 
     def answers(self, sums: pd.DataFrame) -> np.ndarray:
         return column(sums, self.n)
@@ -149,6 +162,10 @@ class Mean:
     total: str
     total_sq: str
     buckets: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.n, self.total, self.total_sq)
 
     def answers(self, sums: pd.DataFrame) -> np.ndarray:
         return column(sums, self.n)
