@@ -154,15 +154,15 @@ def complaint_share(
         delta, low, high, p_value`` (shares in %, ``None`` when a window has no complaints).
     """
     measured = metric if metric in TOUCHPOINT_METRICS else "nps"
-    family = "nps" if measured == "nps" else "surveys"
+    source = "nps" if measured == "nps" else "surveys"
     store_scope = scope.all_touchpoints()
     counts = {}
     for name, period in (("before", before), ("after", after)):
-        frame = sums(engine, family, scope=store_scope, period=period, by=("touchpoint",))
+        frame = sums(engine, source, scope=store_scope, period=period, by=("touchpoint",))
         if frame.empty:
             counts[name] = (0.0, 0.0)
             continue
-        if family == "nps":
+        if source == "nps":
             complaints = frame[list(NPS_COUNTS[:7])].apply(pd.to_numeric).sum(axis=1)
         else:
             complaints = pd.to_numeric(frame["n"]) - pd.to_numeric(frame["top2"])
@@ -174,7 +174,7 @@ def complaint_share(
     finite = lambda v: float(v) * 100 if np.isfinite(v) else None  # noqa: E731
     return {
         "touchpoint": touchpoint,
-        "complaint": "NPS detractors" if family == "nps" else "CSAT answers below 4",
+        "complaint": "NPS detractors" if source == "nps" else "CSAT answers below 4",
         "k_before": k0, "m_before": m0, "share_before": share(k0, m0),
         "k_after": k1, "m_after": m1, "share_after": share(k1, m1),
         "delta": finite(test.estimate) if m0 and m1 else None,

@@ -9,11 +9,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
-from cx.store.queries import data_span, store_directory
+from cx.store.queries import SOURCES, data_span, store_directory
 from cx.store.scope import Scope
 from cx.store.sums import NPS_COUNTS, sums
 
-SOURCES = ("nps", "surveys", "reviews", "sales")
 SOURCE_LABELS = {"nps": "NPS", "surveys": "Surveys", "reviews": "Reviews", "sales": "Sales"}
 # The rollup columns whose sum is the number of raw rows (sales: one row per store and day).
 ROW_COUNTS = {"nps": NPS_COUNTS, "surveys": ("n",), "reviews": ("n",), "sales": ("days",)}

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from cx import stats
 from cx.metrics.registry import Metric, count_columns, headline_columns, table_metrics
 from cx.periods import Period
+from cx.store.queries import SOURCES
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
 METRIC_COLUMNS = headline_columns()
-TABLE_SOURCES = ("nps", "surveys", "reviews", "sales")
 
 
 def metric_table(
@@ -34,7 +34,7 @@ def metric_table(
     """
     keys = list(by)
     frames = [_source_metrics(sums(engine, source, scope=scope, period=period, by=by), source, keys)
-              for source in TABLE_SOURCES]  # fmt: skip
+              for source in SOURCES]  # fmt: skip
     table = frames[0]
     for frame in frames[1:]:
         table = table.merge(frame, on=keys, how="outer") if keys else pd.concat([table, frame], axis=1)

@@ -8,7 +8,6 @@ import math
 import altair as alt
 import pandas as pd
 
-from cx.analysis.goals import METRICS as GOAL_METRICS
 from cx.analysis.goals import STATUSES
 from cx.analysis.health import SOURCE_LABELS
 from cx.metrics.registry import METRICS, label
@@ -302,7 +301,7 @@ def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
     colours = alt.Scale(domain=list(STATUSES), range=list(STATUS_COLOURS))
     panels = []
     for metric, frame in shown.groupby("metric", sort=False):
-        spec = GOAL_METRICS[metric]
+        spec = METRICS[metric]
         fmt = spec.d3_format
         data = frame[
             ["label", "status", "projected", "projected_low", "projected_high", "target", "probability"]

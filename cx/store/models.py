@@ -1,4 +1,4 @@
-"""SQLModel tables, grouped by family.
+"""SQLModel tables, grouped by what they hold.
 
 Natural keys (``response_id``, ``review_id``, ``(store_id, date)``, ``store_id``) are unique, so
 re-importing a file can never duplicate a row. Every fact row records the import batch it came from.

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 GRAINS = ("daily", "monthly")
 ROLLUP_TABLES = tuple(
-    f"{family}_{grain}" for family in ("nps", "survey", "attribute", "review") for grain in GRAINS
+    f"{group}_{grain}" for group in ("nps", "survey", "attribute", "review") for grain in GRAINS
 ) + ("sales_monthly", "driver_moments")
 # Columns of the rollup tables, shared with the queries that read them.
 NPS_COUNTS = tuple(f"s{i}" for i in range(11))
@@ -79,11 +79,11 @@ def _upsert(table: str, keys: tuple[str, ...], columns: tuple[str, ...], select:
 
 
 def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
-    """SQL per source family that adds the rows matching ``where`` (fact table alias ``f``)."""
-    statements: dict[str, list[str]] = {family: [] for family in ("nps", "survey", "attribute", "review")}
+    """SQL per group of rollup tables that adds the rows matching ``where`` (fact table alias ``f``)."""
+    statements: dict[str, list[str]] = {group: [] for group in ("nps", "survey", "attribute", "review")}
     for grain in GRAINS:
-        for family, statement in _response_statements(dialect, grain, where).items():
-            statements[family].append(statement)
+        for group, statement in _response_statements(dialect, grain, where).items():
+            statements[group].append(statement)
     statements["sales"] = [_sales_statement(dialect, where)]
     statements["driver_moments"] = _driver_moment_statements(dialect, where)
     return statements
@@ -189,6 +189,6 @@ def rebuild_rollups(connection: Connection) -> None:
     """Recompute every rollup from the raw rows."""
     for table in ROLLUP_TABLES:
         connection.execute(text(f"DELETE FROM {table}"))
-    for family_statements in rollup_statements(connection.dialect.name, "1 = 1").values():
-        for statement in family_statements:
+    for group_statements in rollup_statements(connection.dialect.name, "1 = 1").values():
+        for statement in group_statements:
             connection.execute(text(statement))
