@@ -21,8 +21,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 $(DB): | $(VENV)/.runtime
 	$(BIN)/python -m cx demo
 
+# Revenue is shown in CX_CURRENCY; without it, in USD, the demo brand's currency.
 run: $(VENV)/.runtime $(DB)
-	$(BIN)/streamlit run app.py
+	CX_CURRENCY="$${CX_CURRENCY:-USD}" $(BIN)/streamlit run app.py
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download is possible):
 # installed here when missing and this is root on Debian; otherwise those tests skip with the reason.
@@ -44,3 +45,4 @@ bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.metrics
 	$(BIN)/python -m bench.explain
+	$(BIN)/python -m bench.pages

@@ -11,22 +11,17 @@ import datetime as dt
 import json
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from cx.analysis.consistency import consistency
-from cx.analysis.drivers import DRIVER_KEYS, key_drivers
-from cx.analysis.explain import explain_change
-from cx.analysis.locations import league_table
 from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
-from cx.metrics.registry import COMPARABLE, EXPLAINABLE
-from cx.metrics.tables import METRIC_COLUMNS, metric_table
 from cx.periods import Period
 from cx.store.schema import upgrade_schema
 from cx.store.scope import Scope
@@ -37,6 +32,29 @@ COMPARE_KEYS = ("store_id", "value", "low", "high", "n", "shrunk", "rank", "rank
 
 class UsageError(ValueError):
     """Arguments that make no sense together or cannot be parsed (exit code 2)."""
+
+
+class MetricKeys(Sequence):
+    """The metric keys of a group of the registry (``COMPARABLE``, ``EXPLAINABLE``) as ``--metric``
+    choices, read on first use: ``load`` never imports the metrics and their statistics."""
+
+    def __init__(self, group: str):
+        self.group = group
+
+    def _keys(self) -> tuple[str, ...]:
+        from cx.metrics import registry
+
+        return tuple(getattr(registry, self.group))
+
+    def __getitem__(self, index):
+        return self._keys()[index]
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+# A metavar keeps argparse from reading the choices while the parser is built; help lists them.
+METRIC_HELP = {"metavar": "METRIC", "help": "metric key: %(choices)s"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,14 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", parents=[common, _period_options()], help="league table of stores"
     )
-    compare.add_argument("--metric", choices=COMPARABLE, required=True)
+    compare.add_argument("--metric", choices=MetricKeys("COMPARABLE"), required=True, **METRIC_HELP)
     compare.add_argument("--region")
     compare.add_argument("--json", action="store_true", help="print one JSON array")
 
     consistent = commands.add_parser(
         "consistency", parents=[common, _period_options()], help="how alike stores are"
     )
-    consistent.add_argument("--metric", choices=COMPARABLE, required=True)
+    consistent.add_argument("--metric", choices=MetricKeys("COMPARABLE"), required=True, **METRIC_HELP)
     consistent.add_argument("--touchpoint")
     consistent.add_argument("--region")
     consistent.add_argument("--json", action="store_true", help="print one JSON object")
@@ -94,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser(
         "explain", parents=[common, _period_options()], help="root-cause drill-down"
     )
-    explain.add_argument("--metric", choices=EXPLAINABLE, required=True)
+    explain.add_argument("--metric", choices=MetricKeys("EXPLAINABLE"), required=True, **METRIC_HELP)
     _scope_options(explain)
     explain.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -189,6 +207,12 @@ def _import_options(args) -> ImportOptions:
 def _report(engine, args) -> int:
     """The read-only commands: metrics, compare, consistency, drivers, explain. A database of an older
     schema is brought up to date first (migrations keep every row)."""
+    from cx.analysis.consistency import consistency
+    from cx.analysis.drivers import DRIVER_KEYS, key_drivers
+    from cx.analysis.explain import explain_change
+    from cx.analysis.locations import league_table
+    from cx.metrics.tables import METRIC_COLUMNS, metric_table
+
     period = _period(args)
     upgrade_schema(engine)
     scope = Scope(
@@ -259,7 +283,7 @@ def _clean(value):
 
 def _demo(engine, settings: Settings, seed: int) -> int:
     from cx.ingest import load_frame
-    from cx.ingest.demo import demo_brand
+    from cx.ingest.demo import demo_brand, record_demo_plans
 
     upgrade_schema(engine)
     brand = demo_brand(seed)
@@ -269,6 +293,8 @@ def _demo(engine, settings: Settings, seed: int) -> int:
             engine, kind, frame, options, name=f"demo:{kind}", reports_dir=settings.reports_dir
         )
         print(f"{kind:8} {summary.rows_loaded:>7} loaded, {summary.rows_duplicate:>7} already there")
+    goals, actions = record_demo_plans(engine, brand)
+    print(f"{'goals':8} {goals:>7} set, {actions:>7} action recorded")
     return 0
 
 

@@ -1,11 +1,13 @@
 """Settings, and the one place that builds database engines.
 
 ``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``.
+``CX_CURRENCY`` names the currency that revenue is in (see :func:`currency_code`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'cx.db'}"
+CURRENCY_VARIABLE = "CX_CURRENCY"
 
 
 def normalise_database_url(url: str) -> str:
@@ -24,17 +27,38 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def currency_code(value: str | None = None) -> str | None:
+    """The currency revenue is in: ``value`` or else ``CX_CURRENCY``, as an upper-case ISO 4217 code
+    (``EUR``, ``AED``); None when neither is set, and then amounts are shown without a currency.
+
+    >>> currency_code(" eur ")
+    'EUR'
+    """
+    raw = os.environ.get(CURRENCY_VARIABLE, "") if value is None else value
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(
+            f"{CURRENCY_VARIABLE} must be a three-letter ISO 4217 currency code such as EUR, USD or AED; "
+            f"got {raw!r}."
+        )
+    return code
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     reports_dir: Path
+    currency: str | None = None
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
-        """``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``."""
+        """``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``;
+        the currency comes from ``CX_CURRENCY``."""
         url = database_url or os.environ.get("CX_DATABASE_URL") or DEFAULT_DATABASE_URL
         reports = Path(os.environ.get("CX_REPORTS_DIR", DATA_DIR / "imports"))
-        return cls(database_url=normalise_database_url(url), reports_dir=reports)
+        return cls(database_url=normalise_database_url(url), reports_dir=reports, currency=currency_code())
 
 
 def make_engine(url: str) -> Engine:

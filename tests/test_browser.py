@@ -159,16 +159,15 @@ def save_full_page_screenshot(page, path: Path) -> None:
 
 
 def check_methods_contents(page) -> None:
-    """Every link of the Methods table of contents names the id Streamlit gave a section heading."""
-    contents = page.locator("p", has_text="Contents:").first
-    anchors = contents.locator("a").evaluate_all(
-        "links => links.map(link => link.getAttribute('href').slice(1))"
-    )
-    headings = page.locator("h2[id]").evaluate_all("headings => headings.map(heading => heading.id)")
-    assert "nps" in anchors and "references" in anchors
-    assert sorted(set(anchors) - set(headings)) == []
-    assert anchors == [anchor for anchor in headings if anchor in anchors]
-    assert page.locator(".katex").count() > 100, "the formulas are typeset"
+    """One tab per section of the glossary; a tab opens its section (named in the URL), typeset."""
+    tabs = [tab.strip() for tab in page.get_by_role("tab").all_inner_texts()]
+    assert tabs[0] == "Scales and data" and "NPS" in tabs and tabs[-1] == "References", tabs
+    assert page.locator("h2[id='scales-and-data']").count() == 1
+    page.get_by_role("tab", name="NPS", exact=True).click()
+    page.locator("h2[id='nps']").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.locator("h2[id='scales-and-data']").count() == 0
+    assert "section=NPS" in page.url
+    assert page.locator(".katex").count() > 10, "the formulas are typeset"
 
 
 ROOT_CAUSE_STEPS = ("1. What happened", "2. When and for how long", "3. Where", "4. Who noticed", "5. Why",

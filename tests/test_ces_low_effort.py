@@ -83,5 +83,5 @@ def test_pages_offer_the_share(monkeypatch, loaded):
     assert not touchpoints.exception and not touchpoints.error
     goals = open_page(monkeypatch, loaded, "ui/goals.py")
     assert "CES low effort (%)" in goals.selectbox(key="goal_metric").options
-    methods = open_page(monkeypatch, loaded, "ui/methods.py")
+    methods = open_page(monkeypatch, loaded, "ui/methods.py", section="Proportions")
     assert any("ces_low_effort" in block.value for block in methods.markdown)

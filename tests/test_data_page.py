@@ -1,12 +1,17 @@
-"""The Data page in AppTest: empty database, files uploaded through the page, import history, data health."""
+"""The Data page in AppTest: empty database, files uploaded through the page, import history, data health,
+the page's own wording of the importer's advice, counts and plurals, and the demo banner."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cx.config import make_engine
+from cx.ingest import ImportOptions, load_frame
 from tests.helpers import count, load, rows, write_csv
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -36,6 +41,21 @@ def metrics(app: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
 
 
+def shown(markdown: str) -> str:
+    """Markdown as it reads on the page: the page escapes every Markdown sign of what a file supplies."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def texts(app: AppTest) -> list[str]:
+    """Every sentence the page shows outside tables, as it reads."""
+    kinds = ("caption", "markdown", "info", "success", "warning", "error", "code")
+    return [shown(str(element.value)) for kind in kinds for element in app.get(kind)]
+
+
+def frame_with(app: AppTest, column: str) -> pd.DataFrame:
+    return next(frame.value for frame in app.dataframe if column in frame.value)
+
+
 def test_empty_database_explains_and_offers_the_import(page):
     assert "No data is loaded yet" in page.info[0].value
     assert page.file_uploader(key="data_file")
@@ -63,7 +83,10 @@ def test_missing_required_field_keeps_the_matched_columns_and_a_constant_fixes_i
     mapping = page.data_editor[-1].value
     assert list(mapping["field"]) == ["store_id", "responded_at", "csat"]
     page.button(key="data_validate").click().run()
-    assert "missing required column 'touchpoint'" in page.error[0].value
+    assert shown(page.error[0].value).endswith(
+        "missing required column 'touchpoint' (found: store, date, csat); choose the column that holds "
+        'touchpoint under "Column mapping", or give touchpoint a constant under Options.'
+    )
     page.session_state["data_constants_surveys"] = {
         "edited_rows": {},
         "added_rows": [{"field": "touchpoint", "value": "Checkout"}],
@@ -87,7 +110,10 @@ def test_mapping_edits_become_overrides(page, sqlite_url):
         "deleted_rows": [],
     }
     page.run()
-    assert "Field comment is chosen for several columns (Note, comment); choose one." in page.warning[0].value
+    assert (
+        shown(page.warning[0].value)
+        == "Field comment is chosen for several columns (Note, comment); choose one."
+    )
     assert page.button(key="data_import").disabled
     edits = {3: {"field": "comment"}, 4: {"field": "-"}}
     page.session_state[editor.key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
@@ -109,12 +135,16 @@ def test_imports_through_the_page_show_counts_rejects_history_and_health(page, s
         "Updated": "0",
         "Rejected": "1",
     }
-    rejects = next(frame.value for frame in page.dataframe if "reason" in frame.value)
+    rejects = frame_with(page, "reason")
     assert list(rejects["row"]) == [4] and rejects["value"].iloc[0] == "S9"
+    assert rejects["reason"].iloc[0] == (
+        'unknown store: load it in a stores file first, or tick "Create unknown stores" under Options'
+    )
     assert page.download_button(key="data_rejects_download").label == "Download rejected rows (CSV)"
-    history = next(frame.value for frame in page.dataframe if "file_name" in frame.value)
+    history = frame_with(page, "file_name")
     assert list(history["file_name"]) == ["nps.csv", "stores.csv"]
-    sentences = " ".join(markdown.value for markdown in page.markdown)
+    assert list(history["options"]) == ["none", "none"]
+    sentences = " ".join(shown(markdown.value) for markdown in page.markdown)
     assert (
         "NPS: 2 rows from 2025-01-06 to 2025-01-07; 1 of 2 stores has data; 1 store has none: S2."
         in sentences
@@ -129,7 +159,10 @@ def test_strict_import_loads_nothing_and_still_offers_the_rejects(page, sqlite_u
     upload(page, "nps", "nps.csv", NPS).checkbox(key="data_strict").check().run()
     page.button(key="data_import").click().run()
     assert not page.exception
-    assert page.error[0].value.startswith("Nothing was loaded from nps.csv: --strict: 1 of 3 rows")
+    assert shown(page.error[0].value) == (
+        'Nothing was loaded from nps.csv: 1 of 3 rows was rejected and "Load nothing if any row is rejected" '
+        "is ticked; the rejected rows are listed below."
+    )
     assert metrics(page)["Loaded"] == "0"
     assert page.download_button(key="data_rejects_download")
     assert count(sqlite_url, "nps_response") == 0
@@ -154,9 +187,144 @@ def test_history_and_health_after_loads_from_the_command_line(monkeypatch, sqlit
     app.switch_page("ui/data.py").run()
     assert not app.exception
     assert not any("No data is loaded yet" in info.value for info in app.info)
-    history = next(frame.value for frame in app.dataframe if "file_name" in frame.value)
+    history = frame_with(app, "file_name")
     assert len(history) == 2
     assert any(
-        "NPS: 1 row from 2025-01-02 to 2025-01-02; the one store has data." in markdown.value
+        "NPS: 1 row from 2025-01-02 to 2025-01-02; the one store has data." in shown(markdown.value)
         for markdown in app.markdown
     )
+
+
+def test_unknown_stores_are_created_with_the_page_checkbox(page, sqlite_url):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    upload(page, "nps", "nps.csv", NPS)
+    assert page.checkbox(key="data_create_stores").label == "Create unknown stores"
+    page.checkbox(key="data_create_stores").check().run()
+    page.button(key="data_import").click().run()
+    assert metrics(page)["Loaded"] == "3" and metrics(page)["Rejected"] == "0"
+    assert "1 new store created from the file" in page.code[0].value
+    assert rows(sqlite_url, "SELECT name FROM store WHERE store_id = 'S9'") == [("S9",)]
+
+
+def test_no_message_on_the_page_names_a_command_line_flag(page):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    upload(page, "nps", "nps.csv", NPS).checkbox(key="data_strict").check().run()
+    page.button(key="data_import").click().run()
+    shown_texts = texts(page) + list(frame_with(page, "reason")["reason"])
+    assert len(shown_texts) > 5
+    assert not [text for text in shown_texts if re.search(r"(^|\s)--[a-z]", text)]
+
+
+# Six data rows; the third has a fourth field, so the preview and the import both count it, and reject it.
+SIX_ROWS = (
+    b"store_id,responded_at,score\nS1,2025-01-06,9\nS1,2025-01-07,3\nS2,2025-01-08,10,extra\n"
+    b"S2,2025-01-09,7\nS1,2025-01-10,8\nS2,2025-01-11,0\n"
+)
+
+
+def test_preview_and_import_count_the_same_rows(page):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    upload(page, "nps", "six.csv", SIX_ROWS)
+    assert page.caption[0].value.startswith("6 rows, 3 columns; encoding utf-8 (detected)")
+    assert len(page.dataframe[0].value) == 5
+    assert page.warning[0].value == "1 row has more fields than the header and will be rejected."
+    page.button(key="data_import").click().run()
+    assert metrics(page) == {
+        "Read": "6",
+        "Loaded": "5",
+        "Already there": "0",
+        "Updated": "0",
+        "Rejected": "1",
+    }
+    rejects = frame_with(page, "reason")
+    assert list(rejects["row"]) == [4] and list(rejects["reason"]) == ["has 4 fields, the header has 3"]
+
+
+def test_counts_of_one_are_singular(page):
+    upload(page, "stores", "one.csv", b"store_id,name,region\nS1,One,North\n")
+    assert page.caption[0].value.startswith("1 row, 3 columns;")
+    page.button(key="data_import").click().run()
+    upload(page, "nps", "two.csv", b"store_id,responded_at,score\nS1,2025-01-06,9,x\nS1,2025-01-07,3,y\n")
+    assert page.caption[0].value.startswith("2 rows, 3 columns;")
+    assert page.warning[0].value == "2 rows have more fields than the header and will be rejected."
+    singular = re.compile(r"(?<![\d,.])1 (rows|columns|stores|values|dates)\b")
+    assert not [text for text in texts(page) if singular.search(text)]
+
+
+def test_another_scale_is_explained_and_the_rescale_recorded_in_words(page, sqlite_url):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    survey = (
+        b"response_id,store_id,responded_at,csat\nA,S1,2025-01-06,0\nB,S1,2025-01-07,10\nC,S2,2025-01-08,8\n"
+    )
+    upload(page, "surveys", "survey.csv", survey)
+    page.session_state["data_constants_surveys"] = {
+        "edited_rows": {},
+        "added_rows": [{"field": "touchpoint", "value": "Checkout"}],
+        "deleted_rows": [],
+    }
+    page.run().button(key="data_import").click().run()
+    assert shown(page.error[0].value) == (
+        "Nothing was loaded from survey.csv: Column 'csat' (csat) holds values 0-10, 3 of 3 outside our 1-5 "
+        "scale, so the file seems to use another scale; if it does, add csat with the file's minimum 0 and "
+        "maximum 10 to the rescale table under Options to map it onto 1-5."
+    )
+    page.session_state["data_rescale_surveys"] = {
+        "edited_rows": {},
+        "added_rows": [{"field": "csat", "low": 0, "high": 10}],
+        "deleted_rows": [],
+    }
+    page.run().button(key="data_import").click().run()
+    assert metrics(page)["Loaded"] == "3"
+    # 0-10 onto 1-5: 1 + x * 4 / 10, so 0 -> 1, 10 -> 5, 8 -> 4.2.
+    assert rows(sqlite_url, "SELECT csat FROM survey_response ORDER BY response_id") == [
+        (1.0,),
+        (5.0,),
+        (4.2,),
+    ]
+    history = frame_with(page, "file_name")
+    assert list(history["options"]) == ["touchpoint set to 'Checkout'; rescale csat 0-10", "none"]
+
+
+def test_a_rescale_minimum_above_its_maximum_is_explained(page):
+    upload(
+        page,
+        "surveys",
+        "survey.csv",
+        b"response_id,store_id,responded_at,touchpoint,csat\nA,S1,2025-01-06,Web,0\n",
+    )
+    page.session_state["data_rescale_surveys"] = {
+        "edited_rows": {},
+        "added_rows": [{"field": "csat", "low": 10, "high": 0}],
+        "deleted_rows": [],
+    }
+    page.run()
+    assert page.error[0].value == "Rescale csat: the file's minimum (10) must be below its maximum (0)."
+
+
+def test_names_from_a_file_are_shown_as_written_not_as_markdown(page):
+    upload(page, "stores", "**bold**.csv", STORES).button(key="data_import").click().run()
+    assert page.success[0].value == r"Stores file \*\*bold\*\*\.csv imported as batch 1\."
+
+
+DEMO_BANNER = "You are looking at the synthetic demo brand"
+
+
+@pytest.fixture
+def demo_url(sqlite_url, tmp_path):
+    """A database holding a (tiny) demo brand, loaded as ``python -m cx demo`` loads it."""
+    engine = make_engine(sqlite_url)
+    stores = pd.DataFrame({"store_id": ["D1"], "name": ["Demo"], "region": ["North"]})
+    load_frame(engine, "stores", stores, ImportOptions(), name="demo:stores", reports_dir=tmp_path)
+    engine.dispose()
+    return sqlite_url
+
+
+def test_demo_banner_goes_once_the_users_own_data_are_loaded(monkeypatch, demo_url):
+    monkeypatch.setenv("CX_DATABASE_URL", demo_url)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("ui/data.py").run()
+    assert any(DEMO_BANNER in info.value for info in app.info)
+    upload(app, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    assert metrics(app)["Loaded"] == "2"
+    assert not any(DEMO_BANNER in info.value for info in app.info)

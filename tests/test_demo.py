@@ -1,4 +1,5 @@
-"""The demo brand generator: formats, determinism, and that its planted stories are in the data."""
+"""The demo brand generator: formats, determinism, that its planted stories are in the data, and that
+``python -m cx demo`` sets goals and an action that show what the goals and root-cause pages are for."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from cx.analysis.explain import action_effects
+from cx.analysis.goals import goal_progress, list_goals
+from cx.cli import main
+from cx.config import make_engine
 from cx.ingest.demo import (
     DEFAULT_INCIDENT,
     FRAME_KINDS,
@@ -17,8 +22,13 @@ from cx.ingest.demo import (
     Incident,
     demo_brand,
     generate_brand,
+    record_demo_plans,
 )
+from cx.present.charts import progress_chart, progress_domain
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
+from cx.store.records import actions_for
+from cx.store.scope import Scope
+from tests.apptest import open_page
 
 CATALOGUE = {name for name, _, _ in DEFAULT_TOUCHPOINTS}
 ARABIC = re.compile("[\u0600-\u06ff]")
@@ -371,3 +381,101 @@ def test_without_stories_nothing_is_planted():
 def test_bad_arguments_are_rejected_with_a_reason(arguments, message):
     with pytest.raises(ValueError, match=message):
         generate_brand(**arguments)
+
+
+# --- Goals and the action that `python -m cx demo` sets ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    """The bundled demo loaded the way a first-time user loads it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo_db') / 'cx.db'}"
+    assert main(["demo", "--db", url]) == 0
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_url):
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_progress(demo_engine) -> pd.DataFrame:
+    return goal_progress(demo_engine)  # as of the last day with data, as the pages read it
+
+
+def test_demo_has_goals_on_track_and_at_risk(demo_progress):
+    assert str(demo_progress["as_of"].iloc[0]) == "2026-10-31"
+    statuses = demo_progress.set_index("label")["status"]
+    assert (statuses == "on track").sum() >= 1 and (statuses == "at risk").sum() >= 1, statuses.to_dict()
+    at_risk = demo_progress.loc[demo_progress["status"] == "at risk"].iloc[0]
+    # At risk means a 30-70 % chance, and a goal above where the value stands ("lift it to ...").
+    assert 0.3 <= at_risk["probability"] < 0.7
+    assert at_risk["target"] > at_risk["current"]
+    on_track = demo_progress.loc[(demo_progress["status"] == "on track") & (demo_progress["metric"] == "nps")]
+    assert len(on_track) == 1 and on_track["probability"].iloc[0] >= 0.7
+    revenue = demo_progress.loc[demo_progress["metric"] == "revenue"].iloc[0]
+    assert revenue["status"] == "on track" and revenue["current"] < revenue["target"]  # not met yet
+
+
+def test_demo_action_sits_at_the_incident_and_its_test_finds_the_fall(demo_engine):
+    incident = demo_brand().story["incident"]
+    store = Scope(store=incident["store_id"])
+    [effect] = action_effects(demo_engine, metric="csat_top2", scope=store)
+    assert effect["date"] == incident["start"] == "2026-03-01"
+    # The incident lowers CSAT at its store's Delivery from the start: the 56 days after it score
+    # lower than the 56 days before, by more than sampling noise.
+    assert effect["delta"] < -5 and effect["p_value"] < 0.05
+    assert effect["n_before"] >= 30 and effect["n_after"] >= 30
+    [nps] = action_effects(demo_engine, metric="nps", scope=store)
+    assert nps["n_before"] > 0 and nps["n_after"] > 0 and nps["p_value"] is not None
+
+
+def test_loading_the_demo_again_adds_no_goal_or_action(demo_engine):
+    goals_before = len(list_goals(demo_engine))
+    assert record_demo_plans(demo_engine, demo_brand()) == (0, 0)
+    assert len(list_goals(demo_engine)) == goals_before == 3
+    incident = demo_brand().story["incident"]
+    actions = actions_for(demo_engine, scope_type="store", scope_value=incident["store_id"], scope=Scope())
+    assert len(actions) == 1
+
+
+def test_goal_chart_scale_shows_every_target_with_a_margin(demo_progress):
+    spec = progress_chart(demo_progress).to_dict()
+    for panel, (_, goals) in zip(spec["vconcat"], demo_progress.groupby("metric", sort=False), strict=True):
+        low, high = panel["layer"][0]["encoding"]["x"]["scale"]["domain"]
+        span = high - low
+        for target in goals["target"]:
+            assert low < target < high and min(target - low, high - target) >= 0.04 * span, panel["title"]
+
+
+def test_goal_chart_domain_pads_past_a_target_at_the_edge():
+    # Hand-worked: NPS, bars from 0; values 80, 70 to 90 and the target 100: range 0-100, 5 % = 5.
+    goal = pd.DataFrame(
+        {"projected": [80.0], "projected_low": [70.0], "projected_high": [90.0], "target": [100.0]}
+    )
+    assert progress_domain(goal, 0.0) == [0.0, 105.0]
+    # Rating (bars from 1): projection 3.0 (2.5 to 3.5), target 4.5: range 1-4.5, 5 % = 0.175.
+    rating = pd.DataFrame(
+        {"projected": [3.0], "projected_low": [2.5], "projected_high": [3.5], "target": [4.5]}
+    )
+    assert progress_domain(rating, 1.0) == pytest.approx([1.0, 4.675])
+    # NPS below 0: projection -20 (-30 to -10), target -5: range -30 to 0, padded below only.
+    below = pd.DataFrame(
+        {"projected": [-20.0], "projected_low": [-30.0], "projected_high": [-10.0], "target": [-5.0]}
+    )
+    assert progress_domain(below, 0.0) == pytest.approx([-31.5, 1.5])
+
+
+def test_first_run_pages_show_the_goals(monkeypatch, demo_url):
+    summary = open_page(monkeypatch, demo_url, "ui/summary.py")
+    assert not summary.exception
+    counts = {metric.label: metric.value for metric in summary.metric}
+    assert counts["On track"] == "2" and counts["At risk"] == "1"
+    goals = open_page(monkeypatch, demo_url, "ui/goals.py")
+    assert not goals.exception and not goals.error
+    [at_risk] = [item.value for item in goals.markdown if item.value.startswith("- **#3** ")]
+    # Markdown signs in the sentence are escaped: "31.7" is written "31\\.7" and shows as 31.7.
+    assert at_risk.startswith("- **#3** NPS in Levant: ") and "\\." in at_risk and "% chance" in at_risk

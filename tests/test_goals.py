@@ -392,3 +392,14 @@ def test_progress_chart_panels_and_encodings():
     assert revenue_tooltip["target"] == ",.0f"
     data = spec["datasets"][panels[0]["data"]["name"]]
     assert sorted(row["label"] for row in data) == ["#1", "#3", "#4"]
+
+
+def test_a_goal_period_that_starts_before_the_data_is_not_comparable(loaded):
+    # Store A's answers begin on 1 January 2026; a goal from 1 October 2025 has no data for its first
+    # 92 of the 182 days to 31 March (more than 20 %): no projection is made from the half it has.
+    early = goal(loaded, start=D(2025, 10, 1), end=D(2026, 6, 30))
+    row = progress_of(loaded, early, D(2026, 3, 31))
+    assert row["status"] == "no data"
+    assert row["note"] == "not comparable: the goal period so far has no data for its first 92 of 182 days"
+    in_time = goal(loaded, start=D(2025, 12, 20), end=D(2026, 4, 30))  # 12 of 102 days missing: fine
+    assert progress_of(loaded, in_time, D(2026, 3, 31))["status"] != "no data"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
+import pandas as pd
 import pytest
 
+from cx.config import make_engine
+from cx.ingest import ImportOptions, load_frame
+from cx.store.queries import is_demo
 from tests.helpers import count, load, rows, write_csv
 
 STORES = ("store_id,name,region,district,city,latitude,longitude,format", "S1,Main Street,North,N1,Oslo,59.9,10.7,mall",
@@ -195,3 +201,48 @@ def test_xlsx_file_loads(stores_loaded, tmp_path, capsys):
     assert code == 0 and summary["rows_loaded"] == 2
     assert rows(stores_loaded, "SELECT store_id, revenue, transactions FROM sales ORDER BY store_id") == [
         ("S1", 1200.5, 40), ("S2", 900.0, 31)]  # fmt: skip
+
+
+def rows_of_csv(path: str) -> list[list[str]]:
+    """The data rows of a CSV file (header left out)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+def test_command_line_advice_names_its_flags(stores_loaded, tmp_path, capsys):
+    path = write_csv(
+        tmp_path / "nps.csv", "store_id,responded_at,score", "S9,2026-01-05,9", "S1,2026-01-05,7"
+    )
+    code, summary = load(capsys, stores_loaded, "nps", path, "--strict")
+    assert code == 1
+    assert summary["error"] == (
+        f"--strict: 1 of 2 rows was rejected, so nothing was loaded; the reasons are in {summary['rejects_file']}."
+    )
+    reasons = rows_of_csv(summary["rejects_file"])
+    assert reasons == [
+        ["2", "store_id", "S9", "unknown store: load it in a stores file first, or pass --create-stores"]
+    ]
+
+
+def test_demo_until_an_import_of_ones_own_loads_a_row(database_url, tmp_path, capsys):
+    engine = make_engine(database_url)
+    assert not is_demo(engine)
+    demo = pd.DataFrame({"store_id": ["D1"], "name": ["Demo"], "region": ["North"]})
+    load_frame(engine, "stores", demo, ImportOptions(), name="demo:stores", reports_dir=tmp_path)
+    assert is_demo(engine)
+    # The demo's own stores again: every row is already there, nothing of one's own is loaded.
+    load(
+        capsys,
+        database_url,
+        "stores",
+        write_csv(tmp_path / "again.csv", "store_id,name,region", "D1,Demo,North"),
+    )
+    assert is_demo(engine)
+    load(
+        capsys,
+        database_url,
+        "stores",
+        write_csv(tmp_path / "mine.csv", "store_id,name,region", "S1,Mine,North"),
+    )
+    assert not is_demo(engine)
+    engine.dispose()

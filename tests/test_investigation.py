@@ -37,11 +37,12 @@ def test_format_p(p, text):
     assert investigation.format_p(p) == text
 
 
-def test_what_sentence_gives_the_change_with_n_p_and_interval():
+def test_what_sentence_says_the_change_in_plain_words():
     assert investigation.what_sentence("nps", ST007_NPS, where="At store ST007") == (
-        "At store ST007, NPS fell 7.5 points (36.4 → 28.8, n 415 → 423, p = 0.14). Within what sampling noise "
-        "alone could produce (95 % interval of the change -17.6 to +2.5)."
+        "At store ST007, NPS fell 7.5 points (36.4 → 28.8); that is within what chance alone could produce."
     )
+    since = investigation.what_sentence("nps", ST007_NPS, where="At store ST007", since=dt.date(2026, 3, 1))
+    assert since.startswith("At store ST007, NPS fell 7.5 points since March 2026 (36.4 → 28.8)")
     rise = {
         **ST007_NPS,
         "before": 70.0,
@@ -52,8 +53,29 @@ def test_what_sentence_gives_the_change_with_n_p_and_interval():
         "high": 15.8,
     }
     assert investigation.what_sentence("csat_top2", rise) == (
-        "CSAT top-2-box rose 10.5 percentage points (70.0 % → 80.5 %, n 415 → 423, p < 0.001). More than "
-        "sampling noise explains (95 % interval of the change +5.2 to +15.8)."
+        "CSAT top-2-box rose 10.5 percentage points (70.0 % → 80.5 %); that is far more than chance would explain."
+    )
+    assert investigation.what_sentence("csat_top2", {**rise, "p_value": 0.03}).endswith(
+        "that is more than chance would explain."
+    )
+
+
+def test_what_details_carry_n_interval_test_and_p():
+    assert investigation.what_details("nps", ST007_NPS) == (
+        "n 415 → 423 answers · 95 % interval of the change -17.6 to +2.5 · p = 0.14 (z-test of the difference "
+        "of two NPS on the answer counts, two-sided)."
+    )
+    top2 = investigation.what_details("csat_top2", {**ST007_NPS, "p_value": 0.0004})
+    assert top2.endswith("p < 0.001 (two-proportion z-test, two-sided).")
+
+
+def test_a_change_on_fewer_than_30_answers_is_a_small_sample():
+    # 9 answers before, 15 after: the sentence names the counts instead of a verdict
+    small = {**ST007_NPS, "before": 20.0, "after": 88.9, "delta": 68.9, "p_value": 0.04, "n_before": 9.0,
+             "n_after": 15.0}  # fmt: skip
+    assert investigation.what_sentence("nps", small, where="At ST007 · Checkout") == (
+        "At ST007 · Checkout, NPS rose 68.9 points (20.0 → 88.9), but on only 9 and 15 answers: too few to tell "
+        "from chance."
     )
 
 
@@ -61,12 +83,19 @@ def test_what_sentence_for_sales_and_for_missing_data():
     # 1,000,000 -> 900,000 is -10.0 %; sales have no sampling test
     sales = {"before": 1_000_000.0, "after": 900_000.0, "delta": -100_000.0, "p_value": None, "n_before": 90.0,
              "n_after": 90.0, "low": None, "high": None}  # fmt: skip
+    money = f"{investigation.format_money(1e6)} → {investigation.format_money(9e5)}"
     assert investigation.what_sentence("revenue", sales) == (
-        "Revenue fell 10.0 % (1.0 M → 900.0 k, n 90 → 90 store-days). Sales carry no sampling test."
+        f"Revenue fell 10.0 % ({money}); sales are counted in full, so this is the actual change, not an estimate."
     )
+    assert investigation.what_details("revenue", sales) == "90 → 90 store-days with sales; no sampling test."
     empty = dict.fromkeys(ST007_NPS) | {"n_before": 0.0, "n_after": 12.0}
     assert investigation.what_sentence("rating", empty, where="In region Gulf") == (
-        "In region Gulf, Review rating cannot be compared: a window has no data (n 0 → 12)."
+        "In region Gulf, Review rating cannot be compared: a window has no data."
+    )
+    apart = {**empty, "comparable": False}
+    assert (
+        investigation.what_sentence("nps", apart)
+        == "NPS cannot be compared between these windows (see below)."
     )
 
 
@@ -79,66 +108,85 @@ def test_too_few_answers():
 
 def test_when_sentence():
     ongoing = {"start": "2026-03-01", "end": None, "duration_days": 245, "ongoing": True, "p_value": 0.024,
-               "series": "touchpoint Delivery"}  # fmt: skip
+               "series": "touchpoint Delivery", "searched_months": 19}  # fmt: skip
     assert investigation.when_sentence(ongoing) == (
-        "It began in March 2026 (2026-03-01) and is still going on (245 days so far). Clearest in touchpoint "
-        "Delivery (p = 0.02 after allowing for the number of series searched)."
+        "Searching every part month by month, the clearest change larger than chance is in touchpoint Delivery: "
+        "it began in March 2026 and is still going on (245 days so far)."
     )
-    ended = {**ongoing, "end": "2026-06-01", "duration_days": 93, "ongoing": False, "p_value": 0.4}
-    assert "ran until 2026-06-01 (93 days)" in investigation.when_sentence(ended)
-    assert investigation.when_sentence(ended).endswith("(p = 0.40 after allowing for the number of series "
-                                                       "searched, so it may be chance).")  # fmt: skip
-    assert investigation.when_sentence(dict.fromkeys(ongoing)).startswith("No change stands out")
+    ended = {
+        **ongoing,
+        "end": "2026-06-01",
+        "duration_days": 93,
+        "ongoing": False,
+        "series": "the whole scope",
+    }
+    assert (
+        investigation.when_sentence(ended) == "It began in March 2026 and lasted until 2026-06-01 (93 days)."
+    )
+    none = {**dict.fromkeys(ongoing), "searched_months": 19}
+    assert investigation.when_sentence(none) == (
+        "No change stands out in the last 19 months: none is larger than chance would explain."
+    )
 
 
-def test_node_frame_labels_and_verdicts():
-    nodes = [
-        {"store_id": "ST007", "touchpoint": "Delivery", "delta": -37.0, "p_value": 0.0002, "contribution": -0.9,
-         "z": -3.4, "n_before": 94.0, "n_after": 171.0, "share_before": 17.9, "share_after": 38.8},
-        {"store_id": "ST007", "touchpoint": None, "delta": -14.1, "p_value": 0.002, "contribution": -2.2, "z": -1.5,
-         "n_before": 579.0, "n_after": 501.0},
-        {"store_id": "ST004", "touchpoint": "Website", "delta": -46.2, "p_value": 0.01, "contribution": -0.3,
-         "z": None, "n_before": 8.0, "n_after": 23.0, "measured": "nps"},
-    ]  # fmt: skip
-    frame = investigation.node_frame(nodes, metric="csat_top2")
-    assert list(frame["label"]) == ["ST007 · Delivery", "ST007", "ST004 · Website"]
-    assert list(frame["verdict"]) == ["worse than expected", "within noise", "too few answers"]
-    assert list(frame["measured"]) == ["csat_top2", "csat_top2", "nps"]
-    assert frame["share_after"].iloc[0] == 38.8 and frame["share_after"].iloc[1:].isna().all()
-    sentence = investigation.where_sentence("csat_top2", frame, scope_name="the whole brand")
-    assert sentence == (
-        "ST007 · Delivery stands out: it fell 37.0 percentage points (n 94 → 171, p < 0.001), z = -3.4 against "
-        "what sampling noise and the same touchpoint's change across the brand would give."
-    )
-    calm = investigation.node_frame(nodes[1:2], metric="nps")
-    assert investigation.where_sentence("nps", calm, scope_name="region Gulf") == (
-        "Nothing stands out: the most unexpected change, ST007 (fell 14.1 points, n 579 → 501, p = 0.002, "
-        "z = -1.5), is within what sampling noise and the brand's change explain."
-    )
-    sales = investigation.node_frame([{**nodes[1], "z": None}], metric="revenue")
+# Hand-made nodes in the engine's order; q_value is each node's own before/after test after
+# Benjamini-Hochberg across its level, z the engine's ranking (change beyond the expected one).
+NODES = [
+    {"store_id": "ST007", "touchpoint": "Delivery", "before": 60.0, "after": 23.0, "delta": -37.0, "p_value": 0.0002,
+     "q_value": 0.001, "contribution": -0.9, "z": -3.4, "n_before": 94.0, "n_after": 171.0, "share_before": 17.9,
+     "share_after": 38.8},
+    {"store_id": "ST007", "touchpoint": None, "before": 40.0, "after": 25.9, "delta": -14.1, "p_value": 0.002,
+     "q_value": 0.08, "contribution": -2.2, "z": -1.5, "n_before": 579.0, "n_after": 501.0},
+    {"store_id": "ST004", "touchpoint": "Website", "before": 50.0, "after": 3.8, "delta": -46.2, "p_value": 0.01,
+     "q_value": 0.04, "contribution": -0.3, "z": None, "n_before": 8.0, "n_after": 23.0, "measured": "nps"},
+    # a rise whose share of the answers rose too: the engine's combined z is negative, the change is not
+    {"store_id": "ST002", "touchpoint": "Checkout", "before": 40.0, "after": 60.0, "delta": 20.0, "p_value": 0.001,
+     "q_value": 0.01, "contribution": 0.2, "z": -2.0, "n_before": 50.0, "n_after": 60.0},
+]  # fmt: skip
+
+
+def test_node_verdicts_follow_the_change_and_its_corrected_test():
+    frame = investigation.node_frame(NODES, metric="csat_top2")
+    assert list(frame["label"]) == ["ST007 · Delivery", "ST007", "ST004 · Website", "ST002 · Checkout"]
+    assert list(frame["verdict"]) == [
+        "worse (significant)",
+        "within noise",
+        "small sample",
+        "better (significant)",
+    ]
+    assert list(frame["measured"]) == ["csat_top2", "csat_top2", "nps", "csat_top2"]
+    assert frame["share_after"].iloc[0] == 38.8 and frame["share_after"].iloc[1:3].isna().all()
+    sales = investigation.node_frame([{**NODES[1], "z": None}], metric="revenue")
     assert list(sales["verdict"]) == ["not like-for-like"]
     assert investigation.node_frame([], metric="nps").empty
 
 
-def test_where_sentence_names_a_node_beyond_expectation_the_other_way():
-    # the brand fell significantly: the engine orders by z times the sign of the change, so a store that
-    # rose beyond expectation comes last; it is still named
+def test_where_sentence_names_the_first_significant_node_in_plain_words():
+    frame = investigation.node_frame(NODES, metric="csat_top2")
+    assert investigation.where_sentence("csat_top2", frame, scope_name="the whole brand") == (
+        "ST007 · Delivery stands out: it fell 37.0 percentage points (60.0 % → 23.0 %); that is far more than "
+        "chance would explain, and far more than the same touchpoint moved across the brand. ST002 · Checkout "
+        "moved the other way, also beyond chance."
+    )
+    calm = investigation.node_frame(NODES[1:2], metric="nps")
+    assert investigation.where_sentence("nps", calm, scope_name="region Gulf") == (
+        "Nothing below region Gulf changed by more than chance would explain. The clearest change, ST007, fell "
+        "14.1 points: within noise."
+    )
+    tiny = investigation.node_frame(NODES[2:3], metric="nps")
+    assert investigation.where_sentence("nps", tiny, scope_name="region Gulf") == (
+        "Nothing below region Gulf has 30 answers in both windows: too few to tell changes from chance."
+    )
+
+
+def test_a_touchpoint_measured_in_nps_says_so():
     nodes = investigation.node_frame([
-        {"store_id": "ST001", "touchpoint": None, "delta": -3.0, "p_value": 0.2, "contribution": -0.5, "z": -1.2,
-         "n_before": 300.0, "n_after": 310.0},
-        {"store_id": "ST002", "touchpoint": "Returns", "delta": 25.0, "p_value": 0.01, "contribution": 0.1, "z": 2.6,
-         "n_before": 40.0, "n_after": 45.0, "measured": "nps"},
+        {"store_id": "ST002", "touchpoint": "Returns", "before": 40.0, "after": 65.0, "delta": 25.0, "p_value": 0.01,
+         "q_value": 0.03, "contribution": 0.1, "z": 2.6, "n_before": 40.0, "n_after": 45.0, "measured": "nps"},
     ], metric="rating")  # fmt: skip
     assert investigation.where_sentence("rating", nodes, scope_name="the whole brand") == (
-        "Nothing stands out: the most unexpected change, ST001 (fell 3.00 stars, n 300 → 310, p = 0.20, z = -1.2), "
-        "is within what sampling noise and the brand's change explain; ST002 · Returns moved the other way beyond "
-        "expectation (z = +2.6)."
-    )
-    cell = investigation.where_sentence("rating", nodes.iloc[::-1], scope_name="the whole brand")
-    assert cell == (
-        "ST002 · Returns stands out: it rose 25.0 points in NPS (n 40 → 45, p = 0.01), z = +2.6 against what "
-        "sampling noise and the same touchpoint's change across the brand would give. Reviews and sales carry no touchpoint, so "
-        "touchpoints are measured in NPS."
+        "ST002 · Returns stands out: it rose 25.0 points in NPS (40.0 → 65.0); that is more than chance would "
+        "explain, and far more than the same touchpoint moved across the brand."
     )
 
 
@@ -152,31 +200,32 @@ def test_sales_nodes_are_shown_by_contribution():
     ], metric="revenue")  # fmt: skip
     assert list(investigation.display_order(nodes)["label"]) == ["ST002", "ST001"]
     assert investigation.where_sentence("revenue", nodes, scope_name="the whole brand") == (
-        "ST002 contributes most to the change (-9,000); sales carry no sampling test, so nothing is ranked by how "
-        "unexpected it is."
+        "ST002 contributes most to the change (-9,000); no store traded on enough days of both windows to compare "
+        "its growth with its peers'."
     )
-    caption = investigation.where_caption("revenue", {"delta": -7e3, "p_value": None}, scope_name="the whole brand",
+    details = investigation.where_details("revenue", {"delta": -7e3, "p_value": None}, scope_name="the whole brand",
                                           store=False)  # fmt: skip
-    assert caption.startswith(
+    assert details.startswith(
         "Sales carry no sampling error, so each store's growth is judged against its peers"
     )
-    assert "1.4826 × MAD" in caption and "contribution" in caption
+    assert "1.4826 × MAD" in details and "contribution" in details
 
 
 def test_sales_growth_against_peers():
-    # ST002 went from 500,000 to 400,000: -20.0 % growth; its peer z of -3.1 is beyond 1.96
+    # ST002 went from 500,000 to 400,000: -20.0 % growth; its peer z of -3.1 survives the correction
     nodes = investigation.node_frame([
         {"store_id": "ST002", "touchpoint": None, "before": 5e5, "delta": -1e5, "p_value": None, "contribution": -9e3,
-         "z": -3.1, "n_before": 90.0, "n_after": 90.0},
+         "z": -3.1, "q_value": 0.004, "n_before": 90.0, "n_after": 90.0},
         {"store_id": "ST001", "touchpoint": None, "before": 4e5, "delta": 1e4, "p_value": None, "contribution": 2e3,
-         "z": 0.4, "n_before": 90.0, "n_after": 90.0},
+         "z": 0.4, "q_value": 0.69, "n_before": 90.0, "n_after": 90.0},
     ], metric="revenue")  # fmt: skip
+    assert list(nodes["verdict"]) == ["worse (significant)", "within noise"]
     assert investigation.where_sentence("revenue", nodes, scope_name="the whole brand") == (
-        "ST002 stands out: its sales fell 20.0 % (-100,000), z = -3.1 against the growth of the whole brand and "
-        "the spread of the stores' growth."
+        "ST002 stands out: its sales fell 20.0 % (-100,000), far from the growth of the whole brand and its other "
+        "stores."
     )
     assert investigation.where_sentence("revenue", nodes.iloc[1:], scope_name="the whole brand") == (
-        "No store's sales growth stands out from its peers': the furthest, ST001, rose 2.5 % (+10,000), z = +0.4."
+        "No store's sales growth stands out from its peers': the furthest, ST001, rose 2.5 % (+10,000)."
     )
 
 
@@ -204,27 +253,27 @@ def test_expected_change_follows_the_engine():
 
 
 def test_brand_touchpoints_are_measured_against_no_change():
-    touchpoints = investigation.node_frame([
-        {"touchpoint": "Delivery", "delta": -2.6, "p_value": 0.17, "z": -3.0, "n_before": 3034.0, "n_after": 3160.0,
-         "share_before": 16.4, "share_after": 16.8, "measured": "nps"},
-    ], metric="nps", by_touchpoint=True)  # fmt: skip
+    delivery = {"touchpoint": "Delivery", "before": 30.0, "after": 27.4, "delta": -2.6, "p_value": 0.0004,
+                "q_value": 0.003, "z": -3.0, "n_before": 3034.0, "n_after": 3160.0, "share_before": 16.4,
+                "share_after": 16.8, "measured": "nps"}  # fmt: skip
+    touchpoints = investigation.node_frame([delivery], metric="nps", by_touchpoint=True)
     assert investigation.touchpoints_sentence("revenue", touchpoints, whole_brand=True) == (
-        "Delivery moved most unexpectedly: it fell 2.6 points in NPS (n 3,034 → 3,160, p = 0.17, z = -3.0) against "
-        "what sampling noise alone would give. Reviews and sales carry no touchpoint, so touchpoints are measured "
-        "in NPS."
+        "Delivery moved most: it fell 2.6 points in NPS (30.0 → 27.4); that is far more than chance would explain."
     )
-    calm = touchpoints.assign(z=-1.0)
-    assert investigation.touchpoints_sentence("nps", calm, whole_brand=True).endswith(
-        "within what sampling noise alone explains."
+    assert investigation.touchpoints_sentence("nps", touchpoints).endswith(
+        ", and far more than the same touchpoint moved across the brand."
     )
-    assert "against what sampling noise and the same touchpoint's change across the brand" in (
-        investigation.touchpoints_sentence("nps", touchpoints)
+    calm = investigation.node_frame([{**delivery, "p_value": 0.17, "q_value": 0.17}], metric="nps",
+                                    by_touchpoint=True)  # fmt: skip
+    assert investigation.touchpoints_sentence("nps", calm, whole_brand=True) == (
+        "No touchpoint changed by more than chance would explain; the clearest, Delivery, fell 2.6 points: within "
+        "noise."
     )
-    brand = investigation.touchpoints_caption("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
+    brand = investigation.touchpoints_details("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
                                               brand=True)  # fmt: skip
     assert brand.startswith("z = the touchpoint's change / its standard error (the brand's own touchpoints are "
                             "measured against no change), combined over NPS and top-2-box")  # fmt: skip
-    store = investigation.touchpoints_caption("csat_top2", {"delta": -15.0, "p_value": 1e-6}, scope_name="store ST007",
+    store = investigation.touchpoints_details("csat_top2", {"delta": -15.0, "p_value": 1e-6}, scope_name="store ST007",
                                               brand=False)  # fmt: skip
     assert (
         "− the same touchpoint's change across the brand" in store
@@ -249,23 +298,37 @@ def test_ranking_note_follows_the_significance_of_the_scopes_change():
     )
 
 
-def test_where_caption_names_the_expected_change_of_each_level():
-    brand = investigation.where_caption("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
+def test_where_details_name_the_expected_change_of_each_level():
+    brand = investigation.where_details("nps", {"delta": -0.5, "p_value": 0.48}, scope_name="the whole brand",
                                         store=False)  # fmt: skip
     assert "Expected: the brand's change for a region or a store; the same touchpoint's change across the brand " \
            "for a store × touchpoint cell." in brand  # fmt: skip
     assert "A region's or store's z combines NPS, top-2-box and review rating" in brand
-    assert (
-        "ordered by |z|" in brand
-        and "Benjamini-Hochberg control across all the nodes ranked (q < 0.05)" in brand
-    )
-    store = investigation.where_caption("rating", {"delta": -0.95, "p_value": 4e-5}, scope_name="store ST007",
+    assert "ordered by |z|" in brand
+    store = investigation.where_details("rating", {"delta": -0.95, "p_value": 4e-5}, scope_name="store ST007",
                                         store=True)  # fmt: skip
     assert store.startswith("z = (the touchpoint's change − the same touchpoint's change across the brand)")
     assert (
         "combined over NPS and top-2-box and over each one's share of the store's answers as Σz / √k" in store
     )
     assert "review rating of store ST007 fell significantly (p < 0.001)" in store
+
+
+def test_the_main_sentences_carry_no_statistical_jargon():
+    frame = investigation.node_frame(NODES, metric="nps")
+    sentences = [
+        investigation.what_sentence("nps", ST007_NPS, where="At store ST007"),
+        investigation.where_sentence("nps", frame, scope_name="the whole brand"),
+        investigation.touchpoints_sentence(
+            "nps", frame.assign(label=["Delivery", "Staff", "Website", "Checkout"])
+        ),
+        investigation.themes_sentence([{"term": "late", "z": 9.0, "count": 12}]),
+        investigation.when_sentence(
+            {"start": "2026-03-01", "ongoing": True, "duration_days": 9, "p_value": 0.01}
+        ),
+    ]
+    for word in ("Bonferroni", "Σz", "√k", "Dirichlet", "EWMA", "z =", "q =", "p =", "log-odds"):
+        assert not any(word in sentence for sentence in sentences), word
 
 
 def test_search_note_describes_the_candidate_series():
@@ -324,10 +387,12 @@ def test_reaction_and_themes_sentences():
     )
     terms = [{"term": "cold", "z": 14.26, "count": 43}, {"term": "late", "z": 14.08, "count": 49}]
     assert investigation.themes_sentence(terms) == (
-        "Customers now write “cold” (43×, z = 14.3) and “late” (49×, z = 14.1) far more than in the comparison "
-        "comments."
+        "Customers now write “cold” (43 times) and “late” (49 times) far more often than in the comparison comments."
     )
-    assert investigation.themes_sentence([]).startswith("No word is used markedly more")
+    assert (
+        investigation.themes_sentence([])
+        == "No word is used markedly more often than in the comparison comments."
+    )
 
 
 def test_drill_path_crumbs_go_back_up():
@@ -457,17 +522,30 @@ def test_timeline_chart_of_sales_has_no_band():
     assert "95 % interval (band)" in investigation.timeline_caption("nps", "month")
 
 
-def test_deviation_chart_selects_a_node_and_marks_196():
-    nodes = investigation.node_frame([{"store_id": "ST007", "touchpoint": "Delivery", "delta": -37.0, "p_value": 0.0002,
-                                       "contribution": -0.9, "z": -3.4, "n_before": 94.0, "n_after": 171.0}],
+def test_deviation_chart_draws_each_change_with_its_sign_and_interval():
+    nodes = investigation.node_frame([{**NODES[0], "low": -50.0, "high": -24.0}, {**NODES[3], "low": 8.0, "high": 32.0}],
                                      metric="nps")  # fmt: skip
-    spec = charts.deviation_chart(nodes, measure="z", metric="nps").to_dict()
+    spec = charts.deviation_chart(nodes, metric="nps").to_dict()
     assert spec["params"][0]["name"] == "node"
-    assert spec["layer"][0]["encoding"]["x"]["field"] == "z"
-    assert spec["layer"][1]["mark"]["type"] == "rule"
-    tooltips = {t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]}
-    assert {"delta", "p_value", "z", "n_before", "n_after"} <= tooltips
-    assert len(charts.deviation_chart(nodes, measure="contribution", metric="nps").to_dict()["layer"]) == 1
+    bars = spec["layer"][0]
+    assert bars["encoding"]["x"]["field"] == "delta"  # a rise to the right, a fall to the left
+    assert (
+        spec["layer"][1]["encoding"]["x"]["field"] == "low"
+        and spec["layer"][1]["encoding"]["x2"]["field"] == "high"
+    )
+    tooltips = {t["field"] for t in bars["encoding"]["tooltip"]}
+    assert {
+        "before",
+        "after",
+        "delta",
+        "low",
+        "high",
+        "q_value",
+        "n_before",
+        "n_after",
+        "verdict",
+    } <= tooltips
+    assert "z" not in tooltips
 
 
 def test_small_weekly_samples_are_shown_by_month_with_intervals(two_stores):
@@ -517,9 +595,9 @@ def test_source_table_cells_carry_units():
 
 def test_action_sentence():
     effect = {**ST007_NPS, "id": 1, "date": "2026-03-01", "description": "New delivery partner"}
-    assert investigation.action_sentence("csat_top2", effect).startswith(
+    assert investigation.action_sentence("csat_top2", effect) == (
         "After “New delivery partner” (2026-03-01), comparing 56 days either side: CSAT top-2-box fell 7.5 "
-        "percentage points (36.4 % → 28.8 %, n 415 → 423, p = 0.14)."
+        "percentage points (36.4 % → 28.8 %); that is within what chance alone could produce."
     )
     empty = {**dict.fromkeys(ST007_NPS), "id": 2, "date": "2026-10-30", "description": "Late action"}
     assert investigation.action_sentence("nps", empty) == (
@@ -527,19 +605,19 @@ def test_action_sentence():
     )
 
 
-def test_a_node_is_notable_only_after_fdr_control():
-    # |z| = 2.6 reaches 1.96, but with q = 0.85 (one of many nodes) it is within noise; without a
-    # q_value (older results, hand-made frames) |z| > 1.96 decides
+def test_a_node_is_significant_only_after_the_correction_and_with_30_answers():
+    # p = 0.04 alone would pass; its q = 0.85 after Benjamini-Hochberg across the level does not, and
+    # 12 and 10 answers are a small sample anyway
     nodes = investigation.node_frame([
-        {"store_id": "ST007", "touchpoint": "Delivery", "delta": -26.0, "p_value": 0.008, "contribution": -2.0,
-         "z": -11.7, "q_value": 1e-28, "n_before": 87.0, "n_after": 186.0},
+        {"store_id": "ST007", "touchpoint": "Delivery", "before": 50.0, "after": 24.0, "delta": -26.0, "p_value": 0.008,
+         "contribution": -2.0, "z": -11.7, "q_value": 0.03, "n_before": 87.0, "n_after": 186.0},
         {"store_id": "ST006", "touchpoint": "Returns", "delta": 30.0, "p_value": 0.04, "contribution": 0.1,
-         "z": 2.6, "q_value": 0.85, "n_before": 12.0, "n_after": 10.0},
+         "z": 2.6, "q_value": 0.85, "n_before": 120.0, "n_after": 100.0},
+        {"store_id": "ST005", "touchpoint": "Returns", "delta": 60.0, "p_value": 0.001, "contribution": 0.1,
+         "z": 2.6, "q_value": 0.01, "n_before": 12.0, "n_after": 10.0},
     ], metric="nps")  # fmt: skip
-    assert list(nodes["verdict"]) == ["worse than expected", "within noise"]
-    assert list(investigation.notable(nodes.drop(columns="q_value"))) == [True, True]
-    calm = investigation.where_sentence("nps", nodes.iloc[1:], scope_name="the whole brand")
-    assert calm.startswith("Nothing stands out: the most unexpected change, ST006 · Returns")
+    assert list(investigation.significant(nodes)) == [True, False, False]
+    assert list(nodes["verdict"]) == ["worse (significant)", "within noise", "small sample"]
 
 
 def test_p_values_read_as_text_in_tables():

@@ -155,7 +155,8 @@ def test_compare_relates_cx_change_to_sales_growth(monkeypatch, brand_url):
     sentence = next(block.value for block in app.markdown if "like-for-like stores" in block.value)
     assert sentence.startswith("Across ") and "95 % interval" in sentence
     assert sentence.endswith("An association, not a cause.")
-    # a brand of 14 months has no like-for-like year before the last 12 months: said, not charted
+    # a brand of 14 months has no whole year before the last 12 months: not comparable, said, not charted
     app = open_page(monkeypatch, brand_url, "ui/compare.py", period="last_12_months", compare="last_year")
-    sentence = next(block.value for block in app.markdown if "like-for-like stores" in block.value)
-    assert sentence.startswith("Too few like-for-like stores (0)")
+    sentence = next(block.value for block in app.markdown if block.value.startswith("Not comparable"))
+    assert sentence.startswith("Not comparable: the comparison period has data for ")
+    assert sentence.endswith("so the NPS change cannot be related to sales growth.")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cx.ingest.parsing import DateFormatError, detect_language, parse_dates, parse_numbers
+from cx.ingest.wording import Remedies
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -255,6 +256,19 @@ def test_relative_dates_without_as_of_are_not_dates_yet():
     assert precision == ["", "day", ""]
     assert reason == ["relative date needs --as-of", "", "relative date needs --as-of"]
     assert "2 relative dates such as '3 months ago' need --as-of" in rule
+
+
+def test_advice_is_worded_for_the_callers_controls():
+    page = Remedies(date_format_to='enter {format} as "Date format"', as_of='"Count back from"')
+
+    *_, rule = dates("05/03/2024", "03/04/2024", remedies=page)
+    assert rule.endswith('; enter %d/%m/%Y as "Date format" if the file is day-first')
+    _, _, reason, rule = dates("3 months ago", remedies=page)
+    assert reason == ['relative date needs "Count back from"']
+    assert (
+        rule
+        == "responded_at: 1 relative date such as '3 months ago' needs \"Count back from\" (the date the file was saved)"
+    )
 
 
 def test_only_relative_dates_name_the_column_first():

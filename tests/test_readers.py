@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from cx.ingest.readers import UnreadableFileError, detect_encoding, read_table
+from cx.ingest.wording import Remedies
 
 ARABIC = "الخدمة بطيئة جدا"
 FRENCH = "Café crème, très bien"
@@ -103,6 +104,24 @@ def test_forced_encoding_that_cannot_decode_the_file_names_it_and_the_option():
 
     with pytest.raises(UnreadableFileError, match=r"utf-8 \(as requested\).*--encoding"):
         read_table(data, file_name="nps.csv", encoding="utf-8")
+
+
+def test_advice_on_an_undecodable_file_is_worded_for_the_callers_controls():
+    data = csv_bytes("id,comment", f"N1,{FRENCH}", encoding="cp1252")
+    page = Remedies(real_encoding='Choose the real encoding under "Encoding"')
+
+    with pytest.raises(UnreadableFileError) as raised:
+        read_table(data, file_name="nps.csv", encoding="utf-8", remedies=page)
+    assert str(raised.value).endswith(
+        'is not valid in that encoding. Choose the real encoding under "Encoding".'
+    )
+    assert "--" not in str(raised.value)
+
+
+def test_rows_count_the_malformed_records_but_not_the_blank_ones():
+    table = read_table(csv_bytes("a,b", "1,2", "", "3,4,5", "6,7"), file_name="x.csv")
+
+    assert (len(table.frame), len(table.malformed), table.rows) == (2, 1, 3)
 
 
 def test_unknown_encoding_name_is_refused():

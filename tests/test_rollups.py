@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -11,8 +12,11 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from cx.config import make_engine
-from cx.store.rollups import rebuild_rollups
+from cx.periods import Period
+from cx.store.rollups import NPS_COUNTS, rebuild_rollups
 from cx.store.schema import alembic_config, upgrade_schema
+from cx.store.scope import Scope
+from cx.store.sums import sums
 from tests.brands import load_brand, small_brand
 
 
@@ -85,6 +89,130 @@ def test_driver_moments_match_raw_cross_products(loaded):
     assert got["ab"][0] == pytest.approx((pair["csat"] * pair["attr_speed"]).sum())
 
 
+def _day(stamps: pd.Series) -> pd.Series:
+    return pd.to_datetime(stamps).dt.normalize()
+
+
+TIME_KEYS = {  # a rollup's time key from a raw timestamp: the day, the Monday of its week, the 1st of its month
+    "day": lambda stamps: _day(stamps).dt.strftime("%Y-%m-%d"),
+    "week": lambda stamps: (_day(stamps) - pd.to_timedelta(_day(stamps).dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d"),
+    "month": lambda stamps: _day(stamps).dt.strftime("%Y-%m-01"),
+}  # fmt: skip
+
+
+def raw_rows(engine, brand) -> dict[str, tuple[pd.DataFrame, str, dict[str, str]]]:
+    """Each group's raw rows with the columns the rollups sum, its time column, and rollup column ->
+    the raw column it sums (summing several rollup columns when joined by "+")."""
+    ids = dict(frame(engine, "SELECT name, id FROM touchpoint").to_numpy())
+    nps = brand.frames["nps"].assign(
+        touchpoint_id=lambda f: f["touchpoint"].replace("", None).map(ids).fillna(0).astype(int),
+        one=1, promoter=lambda f: (f["score"] >= 9).astype(int), detractor=lambda f: (f["score"] <= 6).astype(int))  # fmt: skip
+    surveys = brand.frames["surveys"].assign(
+        touchpoint_id=lambda f: f["touchpoint"].map(ids), one=1, ces=lambda f: pd.to_numeric(f["ces"], errors="coerce"),
+        top2=lambda f: (f["csat"] >= 4).astype(int))  # fmt: skip
+    surveys = surveys.assign(
+        ces_given=surveys["ces"].notna().astype(int), agree=(surveys["ces"] >= 5).astype(int)
+    )
+    attributes = surveys.melt(["responded_at", "store_id", "touchpoint_id"],
+                              [c for c in surveys if c.startswith("attr_")], "attribute", "rating")  # fmt: skip
+    attributes = attributes.assign(rating=pd.to_numeric(attributes["rating"], errors="coerce")).dropna(
+        subset=["rating"]
+    )
+    attributes = attributes.assign(attribute=attributes["attribute"].str.removeprefix("attr_"), one=1)
+    reviews = brand.frames["reviews"].assign(one=1, low=lambda f: (f["rating"] <= 2).astype(int))
+    sales = brand.frames["sales"].assign(one=1)
+    return {
+        "nps": (nps, "responded_at", {NPS_N: "one", "s9 + s10": "promoter", NPS_DETRACTORS: "detractor"}),
+        "survey": (surveys, "responded_at",
+                   {"n": "one", "csat_sum": "csat", "top2": "top2", "ces_n": "ces_given", "ces_agree": "agree"}),
+        "attribute": (attributes, "responded_at", {"n": "one", "rating_sum": "rating"}),
+        "review": (reviews, "posted_at", {"n": "one", "rating_sum": "rating", "low": "low"}),
+        "sales": (sales, "date", {"days": "one", "revenue": "revenue", "transactions": "transactions"}),
+    }  # fmt: skip
+
+
+NPS_N = " + ".join(f"s{i}" for i in range(11))
+NPS_DETRACTORS = " + ".join(f"s{i}" for i in range(7))
+COARSER = {  # table -> (its group, its keys)
+    "nps_daily_total": ("nps", ("day", "touchpoint_id")),
+    "nps_store_weekly": ("nps", ("store_id", "week")),
+    "nps_store_monthly": ("nps", ("store_id", "month")),
+    "survey_daily_total": ("survey", ("day", "touchpoint_id")),
+    "survey_store_weekly": ("survey", ("store_id", "week")),
+    "survey_store_monthly": ("survey", ("store_id", "month")),
+    "attribute_daily_total": ("attribute", ("day", "touchpoint_id", "attribute")),
+    "review_daily_total": ("review", ("day",)),
+    "review_store_weekly": ("review", ("store_id", "week")),
+    "sales_daily_total": ("sales", ("day",)),
+    "sales_store_weekly": ("sales", ("store_id", "week")),
+}
+
+
+@pytest.mark.parametrize("table", list(COARSER))
+def test_coarser_rollups_equal_a_group_by_of_the_raw_rows(loaded, table):
+    """Every store's daily totals and the store x week / month tables hold, per key, the same counts
+    and sums as the raw rows grouped by that key (weeks from Monday), the batches added up."""
+    engine, brand = loaded
+    group, keys = COARSER[table]
+    rows, moment, sums = raw_rows(engine, brand)[group]
+    time_key = next(key for key in keys if key in TIME_KEYS)
+    rows = rows.assign(**{time_key: TIME_KEYS[time_key](rows[moment])})
+    expected = rows.groupby(list(keys))[list(sums.values())].sum(min_count=1).set_axis(list(sums), axis=1)
+    got = frame(engine, f"SELECT {', '.join(keys)}, "
+                + ", ".join(f"SUM({column}) AS c{i}" for i, column in enumerate(sums))
+                + f" FROM {table} GROUP BY {', '.join(keys)}")  # fmt: skip
+    got[time_key] = got[time_key].astype(str).str.slice(0, 10)
+    got = got.set_index(list(keys)).set_axis(list(sums), axis=1).astype(float)
+    assert len(got) == len(expected) > 0
+    pd.testing.assert_frame_equal(got.sort_index(), expected.astype(float).sort_index(), check_names=False)
+
+
+SUMS_CASES = {  # which rollups answer: every store's totals, store x month/week, store x touchpoint
+    "brand by touchpoint": ({}, ("touchpoint",), None),
+    "brand by month": ({}, (), "month"),
+    "by store and month": ({}, ("store",), "month"),
+    "region by week": ({"region": "Gulf"}, (), "week"),
+    "by store and touchpoint": ({}, ("store", "touchpoint"), None),
+    "touchpoint by store": ({"touchpoint": "Delivery"}, ("store",), "month"),
+}
+PERIODS = (
+    Period(dt.date(2025, 7, 9), dt.date(2025, 10, 22)),  # Wednesday to Wednesday over whole months
+    Period(dt.date(2025, 6, 15), dt.date(2025, 7, 20)),  # no whole month; a week across the month's end
+)
+
+
+@pytest.mark.parametrize("case", list(SUMS_CASES))
+def test_sums_of_any_period_equal_the_raw_rows(loaded, case):
+    """NPS answers and promoters summed for a period whose edges cut months and weeks equal the raw
+    answers of those days, whichever rollups answer the read (buckets: the 1st of the month, Monday)."""
+    engine, brand = loaded
+    fields, by, grain = SUMS_CASES[case]
+    nps, _, _ = raw_rows(engine, brand)["nps"]
+    region = brand.frames["stores"].set_index("store_id")["region"]
+    nps = nps.assign(store=nps["store_id"], region=nps["store_id"].map(region), day=_day(nps["responded_at"]),
+                     touchpoint=nps["touchpoint"].replace("", None))  # fmt: skip
+    for key, value in fields.items():
+        nps = nps.loc[nps[key] == value]
+    keys = [*by, "bucket"] if grain else list(by)
+    for period in PERIODS:
+        rows = nps.loc[(nps["day"] >= pd.Timestamp(period.start)) & (nps["day"] <= pd.Timestamp(period.end))]
+        if grain:
+            rows = rows.assign(
+                bucket=pd.to_datetime(TIME_KEYS[grain](rows["responded_at"])).astype("datetime64[ns]")
+            )
+        expected = rows.groupby(keys, dropna=False)[["one", "promoter"]].sum().astype(float) if keys else (
+            rows[["one", "promoter"]].sum().astype(float).to_frame().T)  # fmt: skip
+        got = sums(engine, "nps", scope=Scope(**fields), period=period, by=by, grain=grain)
+        got = got.assign(one=got[list(NPS_COUNTS)].astype(float).sum(axis=1),
+                         promoter=got[["s9", "s10"]].astype(float).sum(axis=1))  # fmt: skip
+        if grain:  # PostgreSQL hands back dates, SQLite text: compare the days, whatever their resolution
+            got = got.assign(bucket=got["bucket"].astype("datetime64[ns]"))
+        got = (got.set_index(keys) if keys else got)[["one", "promoter"]]
+        got = got.loc[got["one"] > 0]
+        assert len(expected) > 1 or not keys
+        pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+
 def test_rebuild_equals_incremental(loaded):
     engine, _ = loaded
     tables = (
@@ -94,6 +222,7 @@ def test_rebuild_equals_incremental(loaded):
         "review_monthly",
         "sales_monthly",
         "driver_moments",
+        *COARSER,
     )
     before = {t: frame(engine, f"SELECT * FROM {t}") for t in tables}
     with engine.begin() as connection:

@@ -11,8 +11,10 @@ import pytest
 
 from cx.stats.themes import (
     FIGHTIN_WORDS_COLUMNS,
+    LEADING_TERMS_COLUMNS,
     VERBATIM_COLUMNS,
     fightin_words,
+    leading_terms,
     representative_verbatims,
     term_counts,
     tokenize,
@@ -54,7 +56,24 @@ def test_yeh_kaf_teh_marbuta_and_digits():
 
 
 def test_persian_zero_width_non_joiner_keeps_one_word():
-    assert tokens("کتاب\u200cها") == ["كتابها"]
+    assert tokens("بی\u200cادب") == ["بيادب"]  # "rude": one word, as Persians read it
+    assert tokens("نمی\u200cرسد") == ["نميرسد"]  # the negative prefix stays
+
+
+def test_persian_plural_and_verbal_prefix_dropped_at_the_non_joiner():
+    # plural -ha / -haye / -hayi and the present prefix mi-: the noun counts with its singular
+    assert tokens("کتاب\u200cها") == tokens("کتاب\u200cهای") == tokens("کتاب\u200cهایی") == ["كتاب"]
+    assert tokens("سفارش\u200cها همیشه با تاخیر می\u200cرسند") == ["سفارش", "هميشه", "تاخير", "رسند"]
+    assert tokens("تاخیر\u200dها") == ["تاخير"]  # a joiner typed for the non-joiner
+    assert tokens("کتابها") == ["كتابها"]  # written without the non-joiner: left alone
+
+
+def test_presentation_forms_full_width_and_invisible_marks():
+    # Arabic presentation forms (U+FE70-U+FEFF) as exported by older systems read as the letters
+    assert tokens("\ufe97\ufe84\ufea7\ufef4\ufeae \ufedb\ufe92\ufef4\ufeae") == ["تاخير", "كبير"]
+    assert tokens("\uff2c\uff41\uff54\uff45 delivery") == ["late", "delivery"]  # full-width Latin
+    # right-to-left mark, Arabic letter mark and byte order mark inside a word do not split it
+    assert tokens("تأ\u200fخير بار\u061cد \ufeffسرد") == ["تاخير", "بارد", "سرد"]
 
 
 def test_stop_words_numbers_and_single_letters_dropped():
@@ -125,6 +144,20 @@ def test_fightin_words_counts_tokens_not_documents():
     assert result.set_index("term").loc["late", "count"] == 3
 
 
+def test_fightin_words_word_new_to_the_target_passes_at_the_default_prior():
+    # "late" 7 times in 20 target tokens, never in 200 baseline ones (fine 100, good 100).
+    # prior 0.03: alpha_late = 0.21, alpha_0 = 6.6; delta = ln(7.21 / 19.39) - ln(0.21 / 206.39) = 5.901127,
+    #   var = 1/7.21 + 1/0.21 = 4.900601, z = 2.665694: a theme.
+    # prior 0.01: alpha_late = 0.07, alpha_0 = 2.2; delta = ln(7.07 / 15.13) - ln(0.07 / 202.13) = 7.207352,
+    #   var = 1/7.07 + 1/0.07 = 14.427157, z = 1.897516: missed, below "fine" (13 against 100).
+    target, baseline = pd.Series(["late"] * 7 + ["fine"] * 13), pd.Series(["fine"] * 100 + ["good"] * 100)
+    rows = fightin_words(target, baseline, min_count=1).set_index("term")
+    assert rows.loc["late", "log_odds"] == pytest.approx(5.901127, abs=1e-6)
+    assert rows.loc["late", "z"] == pytest.approx(2.665694, abs=1e-6)
+    weak = fightin_words(target, baseline, min_count=1, prior_scale=0.01).set_index("term")
+    assert weak.loc["late", "z"] == pytest.approx(1.897516, abs=1e-6)
+
+
 def planted_corpus() -> tuple[pd.Series, pd.Series]:
     filler = [
         "the staff were friendly",
@@ -187,6 +220,70 @@ def test_fightin_words_bad_arguments():
         fightin_words(pd.Series(["late"]), pd.Series(["late"]), prior_scale=0)
     with pytest.raises(ValueError, match="min_count"):
         fightin_words(pd.Series(["late"]), pd.Series(["late"]), min_count=-1)
+
+
+# --- leading_terms ----------------------------------------------------------------------------
+
+
+def test_leading_terms_are_the_words_that_pass():
+    target, baseline = planted_corpus()
+    result = leading_terms(target, baseline, min_count=3)
+    assert tuple(result.columns) == LEADING_TERMS_COLUMNS
+    assert {"late", "cold", "تاخير"} <= set(result["term"].head(3))
+    assert result["significant"].all() and not result["small_sample"].any()
+    assert ((result["z"] > 1.959964) & (result["count"] >= 3)).all()
+    late = result.set_index("term").loc["late"]
+    # "late" is in "delivery was late again" and "late and cold order", 8 times each: 16 uses, 16 comments
+    assert (late["count"], late["documents"], late["count_baseline"]) == (16, 16, 1)
+    assert len(leading_terms(target, baseline, top=2)) == 2
+
+
+def test_leading_terms_fall_back_to_flagged_words_in_few_comments():
+    # Two of four comments name the crash, too few uses for the test (3). Tokens: target app 2,
+    # crashed 2, nice 1, staff 1 ("again", "ok" are stop words), n_i = 6; baseline nice, staff, good,
+    # app 5 each, n_j = 20. alpha_w = 0.03 x pooled count: crashed 0.06, app 0.21; alpha_0 = 0.78.
+    # crashed: delta = ln(2.06 / 4.72) - ln(0.06 / 20.72) = 5.015407; var = 1/2.06 + 1/0.06 = 17.15210;
+    #          z = 1.211009
+    # app:     delta = ln(2.21 / 4.57) - ln(5.21 / 15.57) = 0.368245; var = 1/2.21 + 1/5.21 = 0.644427;
+    #          z = 0.458723
+    target = pd.Series(["app crashed", "app crashed again", "nice staff", "ok"])
+    baseline = pd.Series(["nice staff", "good app", "ok"] * 5)
+    result = leading_terms(target, baseline, min_count=3)
+    assert result["term"].tolist() == ["crashed", "app"]  # z > 0 only; nice and staff are under-used
+    rows = result.set_index("term")
+    assert rows.loc["crashed", "z"] == pytest.approx(1.211009, abs=1e-6)
+    assert rows.loc["app", "z"] == pytest.approx(0.458723, abs=1e-6)
+    assert rows["count"].tolist() == [2, 2] and rows["documents"].tolist() == [2, 2]
+    assert not rows["significant"].any() and rows["small_sample"].all()
+    assert leading_terms(target, baseline, min_count=2)["small_sample"].tolist() == [False, False]
+
+
+def test_leading_terms_fallback_prefers_repeated_words_and_stays_short():
+    target = pd.Series(["crashed crashed", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot"])
+    baseline = pd.Series(["golf hotel"] * 4 + ["crashed", "crashed india"])
+    # crashed 2 of 8 tokens against 2 of 11 (alpha 0.12, alpha_0 0.57): z = ln(9.45 / 6.45) / sqrt(2 / 2.12)
+    # = 0.393226; a word used once and never before (alpha 0.03):
+    # z = (ln(1.03 / 7.54) - ln(0.03 / 11.54)) / sqrt(1/1.03 + 1/0.03) = 0.676409
+    result = leading_terms(target, baseline, min_count=3, top=10)
+    assert result["term"].tolist() == ["crashed", "alpha", "bravo", "charlie", "delta"]  # repeated first
+    assert result["z"].tolist() == pytest.approx([0.393226] + [0.676409] * 4, abs=1e-6)
+    assert not result["significant"].any()
+
+
+def test_leading_terms_without_a_comparison_are_the_most_used_words():
+    result = leading_terms(pd.Series(["late late cold", "late"]), pd.Series([], dtype=object))
+    assert result["term"].tolist() == ["late", "cold"] and result["z"].isna().all()
+    assert result["count"].tolist() == [3, 1] and result["documents"].tolist() == [2, 1]
+    assert result["small_sample"].tolist() == [False, True] and not result["significant"].any()
+
+
+def test_leading_terms_empty_and_bad_input():
+    empty = pd.Series([], dtype=object)
+    for target, baseline in [(empty, empty), (empty, pd.Series(["late"])), (pd.Series(["the and"]), empty)]:
+        result = leading_terms(target, baseline)
+        assert result.empty and tuple(result.columns) == LEADING_TERMS_COLUMNS
+    with pytest.raises(ValueError, match="top"):
+        leading_terms(pd.Series(["late"]), pd.Series(["late"]), top=0)
 
 
 # --- representative_verbatims -----------------------------------------------------------------

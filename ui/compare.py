@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from cx.analysis.locations import funnel_curve, league_table, peer_scope
+from cx.analysis.locations import (
+    funnel_curve,
+    league_order,
+    league_table,
+    peer_scope,
+    side_by_side,
+    touchpoint_side_by_side,
+)
 from cx.analysis.sales import cx_sales_association
-from cx.metrics.registry import COMPARABLE, METRICS, label, side_by_side_rows
+from cx.metrics.registry import COMPARABLE, METRICS, label
 from cx.metrics.tables import metric_table
 from cx.present import charts
 from cx.present import root_cause as investigation
@@ -12,20 +19,58 @@ from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
+from ui.shared.places import count_phrase
+
+ORDERS = {"worst": "Worst first", "best": "Best first"}
+SIDE = "compare_side"  # the side-by-side widget
+SIDE_KEPT = (
+    "compare_side_kept"  # session state: the stores side by side, kept apart from the widget's options
+)
+SIDE_CLICKED = "compare_side_clicked"  # session state: the funnel clicks the side by side last followed
+SMALL_N = 30
+
+
+def funnel_clicks() -> list[str]:
+    """The stores clicked on the funnel plot (its selection state, known before it is drawn again)."""
+    event = st.session_state.get("compare_funnel")
+    selection = event.get("selection", {}) if event else {}
+    return [point["store"] for point in selection.get("store", [])]
+
+
+def keep_side() -> None:
+    st.session_state[SIDE_KEPT] = list(st.session_state[SIDE])
+
+
+def seed_side(options: list[str], clicked: list[str], default: list[str]) -> None:
+    """Start the side-by-side widget at the kept stores that are still among ``options`` (a store that
+    left the scope is dropped, the others stay whatever the filters did); new clicks on the funnel
+    replace them; ``default`` the first time."""
+    kept = st.session_state.get(SIDE_KEPT)
+    if clicked and clicked != st.session_state.get(SIDE_CLICKED):
+        kept = clicked[:4]
+    st.session_state[SIDE_CLICKED] = clicked
+    kept = [store for store in (default if kept is None else kept) if store in options]
+    st.session_state[SIDE_KEPT] = st.session_state[SIDE] = kept
+
 
 st.title("Compare locations")
 filters = require_filters()
 period_caption(filters)
 directory = caching.cached(store_directory).set_index("store_id")
 
-left, right = st.columns([1, 2])
+
+def place(store: str) -> str:
+    return f"{store} · {directory.loc[store, 'name']}" if store in directory.index else store
+
+
+left, middle, right = st.columns([1, 2, 1])
 metric = left.selectbox("Metric", COMPARABLE, format_func=label, key="compare_metric")
-peer = right.radio("Compare with", ["all stores in the filter", "same format", "same region"], horizontal=True,
-                   key="compare_peer")  # fmt: skip
+peer = middle.radio("Compare with", ["all stores in the filter", "same format", "same region"], horizontal=True,
+                    key="compare_peer")  # fmt: skip
+order = right.radio("Order", list(ORDERS), format_func=ORDERS.get, horizontal=True, key="compare_order")
 scope = filters.scope
 if peer != "all stores in the filter":
-    anchor = st.selectbox("Peers of store", list(directory.index), key="compare_anchor",
-                          format_func=lambda s: f"{s} · {directory.loc[s, 'name']}")  # fmt: skip
+    anchor = st.selectbox("Peers of store", list(directory.index), key="compare_anchor", format_func=place)
     scope = caching.cached(peer_scope, store_id=anchor, by="format" if peer == "same format" else "region",
                            scope=Scope(region=filters.scope.region))  # fmt: skip
 
@@ -33,77 +78,90 @@ table, funnel = caching.cached(league_table, metric=metric, scope=scope, period=
 if table.empty:
     st.info("No store has answers for this metric in this selection and period.")
     st.stop()
+spec = METRICS[metric]
+number = f"%.{spec.decimals}f"
 table = table.assign(name=table["store"].map(directory["name"]))
-table["interval"] = table.apply(lambda r: f"{r['low']:.1f} to {r['high']:.1f}", axis=1)
-table["rank_range"] = table.apply(lambda r: f"{r['rank_low']:.0f}-{r['rank_high']:.0f}", axis=1)
-small = int((table["n"] < 30).sum())
+table["interval"] = [
+    f"{number % low} to {number % high}" for low, high in zip(table["low"], table["high"], strict=True)
+]
+table["rank_range"] = [
+    f"{low:.0f} to {high:.0f}" for low, high in zip(table["rank_low"], table["rank_high"], strict=True)
+]
+small = int((table["n"] < SMALL_N).sum())
 st.caption(
-    f"{len(table)} stores · brand {label(metric)} {funnel['target']:.2f} · limits in force: "
-    f"{funnel['limits']} (over-dispersion φ = {funnel['phi']:.2f})"
-    + (f" · {small} stores have fewer than 30 answers: read their rank ranges" if small else "")
+    f"{count_phrase(len(table), 'store')} · brand {spec.short_label} {spec.format_level(funnel['target'])} · "
+    f"limits in force: {funnel['limits']} (over-dispersion φ = {funnel['phi']:.2f})"
+    + (f" · {count_phrase(small, 'store')} {'has' if small == 1 else 'have'} fewer than {SMALL_N} "
+       f"{spec.n_unit}: read {'its rank range' if small == 1 else 'their rank ranges'}" if small else "")
+)  # fmt: skip
+
+clicked = funnel_clicks()
+st.subheader("League table")
+shown = league_order(
+    table.loc[table["store"].isin(clicked)] if clicked else table, worst_first=order == "worst"
 )
+st.dataframe(
+    shown.assign(place=shown["store"].map(place))[["rank", "place", "region", "format", "value", "interval", "n",
+                                                  "shrunk", "rank_range", "verdict", "funnel_95", "funnel_998"]],
+    hide_index=True,
+    height=318,
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", format="%d", help="1 = best", width=45),
+        "place": st.column_config.TextColumn("Store", width=185), "region": "Region",
+        "format": st.column_config.TextColumn("Format", width=65),
+        "value": st.column_config.NumberColumn(label(metric), format=number, width=60),
+        "interval": st.column_config.TextColumn("95 % interval", width=95),
+        "n": st.column_config.NumberColumn("n", format="%d", help=f"Number of {spec.n_unit}", width=50),
+        "shrunk": st.column_config.NumberColumn("Shrunk", format=number, width=60,
+                                                help="Pulled toward the brand by how little data the store has"),
+        "rank_range": st.column_config.TextColumn("Rank range", help="95 % interval of the rank", width=80),
+        "verdict": st.column_config.TextColumn("vs brand", help="Above, within or below the brand after "
+                                               "Benjamini-Hochberg control (FDR 5 %)", width=70),
+        "funnel_95": st.column_config.TextColumn("Funnel 95 %", width=85),
+        "funnel_998": st.column_config.TextColumn("Funnel 99.8 %", width=95),
+    },
+)  # fmt: skip
+if clicked:
+    st.caption(f"Showing the {count_phrase(len(shown), 'store')} picked on the funnel plot; double-click the "
+               "plot to show every store.")  # fmt: skip
+tables.download_button(table.drop(columns=["interval", "rank_range"]), label="Download league table",
+                       file_name=f"league_{metric}.csv", key="compare_league_csv")  # fmt: skip
 
 st.subheader("Funnel plot")
 curve = funnel_curve(funnel, funnel["unit_variance"], float(table["n"].max()))
-event = st.altair_chart(charts.funnel_chart(table, curve, metric=metric, target=funnel["target"]),
-                        width="stretch", on_select="rerun", key="compare_funnel")  # fmt: skip
+st.altair_chart(charts.funnel_chart(table, curve, metric=metric, target=funnel["target"]),
+                width="stretch", on_select="rerun", key="compare_funnel")  # fmt: skip
 st.caption("Stores outside the dashed limits differ from the brand by more than chance at 95 % / 99.8 %; "
            "colour shows the verdict after Benjamini-Hochberg control across all stores. Click a store.")  # fmt: skip
-clicked = [p["store"] for p in event.selection.get("store", [])] if event and event.selection else []
 investigated = METRICS[metric].root_cause
 if clicked:
     with st.container(horizontal=True):
         for store in clicked[:4]:
             links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
 
-st.subheader("League table")
-shown = table.loc[table["store"].isin(clicked)] if clicked else table
-st.dataframe(
-    shown[["rank", "store", "name", "region", "format", "value", "interval", "n", "shrunk", "rank_range", "verdict",
-           "funnel_95", "funnel_998"]],
-    hide_index=True,
-    column_config={
-        "rank": st.column_config.NumberColumn("Rank", format="%.0f"),
-        "store": "Store", "name": "Name", "region": "Region", "format": "Format",
-        "value": st.column_config.NumberColumn(label(metric), format="%.2f"),
-        "interval": "95 % interval",
-        "n": st.column_config.NumberColumn("n", format="%d"),
-        "shrunk": st.column_config.NumberColumn("Shrunk", format="%.2f", help="Pulled toward the brand by how little data the store has"),
-        "rank_range": st.column_config.TextColumn("Rank range (95 %)"),
-        "verdict": st.column_config.TextColumn("vs brand (FDR)"),
-        "funnel_95": "Funnel 95 %", "funnel_998": "Funnel 99.8 %",
-    },
-)  # fmt: skip
-tables.download_button(table.drop(columns=["interval", "rank_range"]), label="Download league table",
-                       file_name=f"league_{metric}.csv", key="compare_league_csv")  # fmt: skip
-
 st.subheader("Side by side")
-default = clicked[:4] or list(table["store"].head(2))
-chosen = st.multiselect("Stores (2-4)", list(table["store"]), default=default, max_selections=4,
-                        format_func=lambda s: f"{s} · {directory.loc[s, 'name']}", key="compare_side")  # fmt: skip
+seed_side(list(table["store"]), clicked, list(shown["store"].head(2)))
+chosen = st.multiselect("Stores (2-4)", list(table["store"]), max_selections=4, format_func=place, key=SIDE,
+                        on_change=keep_side)  # fmt: skip
 if len(chosen) < 2:
     st.info("Pick at least two stores to see them side by side.")
 else:
+    headers = {store: st.column_config.TextColumn(place(store)) for store in chosen}
     metrics = caching.cached(metric_table, scope=filters.scope, period=filters.period, by=("store",))
-    rows = metrics.loc[metrics["store"].isin(chosen)].set_index("store")
-    labels = side_by_side_rows()
-    st.dataframe(
-        rows[list(labels)].T.rename(index=labels).rename_axis("metric"),
-        column_config={s: st.column_config.NumberColumn(s, format="%.2f") for s in chosen},
-    )
+    frame = side_by_side(metrics, chosen)
+    st.dataframe(frame, column_config=headers, height=tables.full_height(len(frame)))
+    st.caption("Each score with its 95 % interval; n: answers (reviews for the review rating).")
     touch = caching.cached(
         metric_table, scope=filters.scope, period=filters.period, by=("store", "touchpoint")
     )
-    touch = touch.loc[touch["store"].isin(chosen) & touch["touchpoint"].notna()]
-    pivot = touch.pivot_table(index="touchpoint", columns="store", values="nps")
-    st.caption("NPS by touchpoint")
-    st.dataframe(
-        pivot, column_config={s: st.column_config.NumberColumn(s, format="%+.1f") for s in pivot.columns}
-    )
+    st.caption("NPS by touchpoint, with its n")
+    frame = touchpoint_side_by_side(touch, chosen)
+    st.dataframe(frame, column_config=headers, height=tables.full_height(len(frame)))
     for store in chosen:
         with st.container(horizontal=True):
-            links.page_link(paths.SUMMARY, label=f"Open {store} · {directory.loc[store, 'name']}",
-                            icon=":material/storefront:", store=store)  # fmt: skip
+            links.page_link(
+                paths.SUMMARY, label=f"Open {place(store)}", icon=":material/storefront:", store=store
+            )
             links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
 
 st.subheader("CX and sales")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,9 +13,9 @@ from cx.analysis.health import SOURCE_LABELS, data_health, health_findings, week
 from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.mapping import IGNORE, ColumnMappingError
-from cx.ingest.readers import RawTable, read_table
+from cx.ingest.readers import RawTable, UnreadableFileError, read_table
 from cx.ingest.schema import ATTRIBUTE_PREFIX, field_specs
-from cx.ingest.validate import parse_rescale
+from cx.ingest.wording import Remedies, describe_options, plural
 from cx.present.charts import volume_heatmap
 from cx.store import queries
 from ui.shared import caching, tables
@@ -31,12 +32,46 @@ ENCODINGS = {
 }
 PREVIEW_ROWS = 20
 LAST_IMPORT = "data_last_import"
+# The labels of the page's controls, and the importer's advice worded with them.
+ENCODING_LABEL = "Encoding"
+DATE_FORMAT_LABEL = "Date format"
+AS_OF_LABEL = "Relative dates count back from"
+CREATE_STORES_LABEL = "Create unknown stores"
+STRICT_LABEL = "Load nothing if any row is rejected"
+MAPPING_LABEL = "Column mapping"
+PAGE_REMEDIES = Remedies(
+    create_stores=f'tick "{CREATE_STORES_LABEL}" under Options',
+    encoding=f'choose another under "{ENCODING_LABEL}" to override',
+    real_encoding=(
+        f'Choose the file\'s real encoding under "{ENCODING_LABEL}", e.g. Windows-1256 for Arabic files or '
+        "Windows-1252 for Western European ones"
+    ),
+    strict=f'{{rejected}} rejected and "{STRICT_LABEL}" is ticked; the rejected rows are listed below.',
+    missing_field=(
+        f'choose the column that holds {{field}} under "{MAPPING_LABEL}", or give {{field}} a constant '
+        "under Options"
+    ),
+    sales_amount=f'choose the column that holds revenue or transactions under "{MAPPING_LABEL}"',
+    constant="constant {field}",
+    rescale="rescale",
+    rescale_to="add {field} with the file's minimum {low} and maximum {high} to the rescale table under Options",
+    date_format=f'"{DATE_FORMAT_LABEL}"',
+    date_format_to=f'enter {{format}} as "{DATE_FORMAT_LABEL}" under Options',
+    as_of=f'"{AS_OF_LABEL}" under Options',
+)
+# Markdown signs, and ":" unless a space follows (": " never starts a directive such as ":red[").
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&]|:(?! ))")
+
+
+def _plain(text: str) -> str:
+    """``text`` with every Markdown sign escaped: file names, columns and values show as written."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", text)
 
 
 @st.cache_data(max_entries=2, show_spinner="Reading the file...")
 def _read(file_id: str, file_name: str, encoding: str, _content: bytes) -> RawTable:
     """The uploaded file as a table of strings (``file_id`` and ``encoding`` key the cache)."""
-    return read_table(_content, file_name=file_name, encoding=encoding or None)
+    return read_table(_content, file_name=file_name, encoding=encoding or None, remedies=PAGE_REMEDIES)
 
 
 def _automatic_fields(kind: str, columns: list[str], options: ImportOptions) -> dict[str, str]:
@@ -72,18 +107,22 @@ def _import_options(kind: str, encoding: str) -> ImportOptions:
     that cannot be used."""
     left, right = st.columns(2)
     date_format = left.text_input(
-        "Date format", placeholder="detected, or e.g. %d/%m/%Y", key="data_date_format"
+        DATE_FORMAT_LABEL, placeholder="detected, or e.g. %d/%m/%Y", key="data_date_format"
     )
     as_of = right.date_input(
-        "Relative dates count back from",
+        AS_OF_LABEL,
         value=None,
         key="data_as_of",
-        help="The date that values such as '3 months ago' are counted from (default: today).",
+        help="The date that values such as '3 months ago' are counted from, usually the day the file was "
+        "saved; without it such values are rejected.",
     )
     create_stores = kind != "stores" and st.checkbox(
-        "Create stores the file names but the database lacks", key="data_create_stores"
+        CREATE_STORES_LABEL,
+        key="data_create_stores",
+        help="Create the stores the file names but the database lacks (name = id, region "
+        '"Unassigned" unless a column or constant gives one); otherwise their rows are rejected.',
     )
-    strict = st.checkbox("Load nothing if any row is rejected", key="data_strict")
+    strict = st.checkbox(STRICT_LABEL, key="data_strict")
     field_names = [spec.name for spec in field_specs(kind, create_stores=create_stores)]
     st.caption("Constants fill a field for every row (a touchpoint, platform or region, for instance).")
     constants = st.data_editor(
@@ -119,8 +158,7 @@ def _import_options(kind: str, encoding: str) -> ImportOptions:
             },
         )
     constants = constants.dropna()
-    rescale = rescale.dropna()
-    scales = parse_rescale({row.field: f"{row.low:g}-{row.high:g}" for row in rescale.itertuples()})
+    scales = _scales(rescale.dropna())
     return ImportOptions(
         constants=dict(zip(constants["field"], constants["value"].str.strip(), strict=True)),
         encoding=encoding or None,
@@ -132,12 +170,23 @@ def _import_options(kind: str, encoding: str) -> ImportOptions:
     )
 
 
+def _scales(rescale: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The rescale table as ``{field: (file's minimum, file's maximum)}``; ``ValueError`` when a minimum
+    is not below its maximum."""
+    for row in rescale.itertuples():
+        if row.low >= row.high:
+            raise ValueError(
+                f"Rescale {row.field}: the file's minimum ({row.low:g}) must be below its maximum ({row.high:g})."
+            )
+    return {row.field: (float(row.low), float(row.high)) for row in rescale.itertuples()}
+
+
 def _mapping_result(kind: str, columns: list[str], options: ImportOptions) -> None:
     """What the import would read: each field's column or constant, the ignored columns, or the problem."""
     try:
-        mapping = preview_mapping(kind, columns, options)
+        mapping = preview_mapping(kind, columns, options, remedies=PAGE_REMEDIES)
     except ColumnMappingError as error:
-        st.error(str(error))
+        st.error(_plain(str(error)))
         return
     st.success("Every required field has a column or a constant.")
     result = pd.DataFrame(
@@ -147,7 +196,7 @@ def _mapping_result(kind: str, columns: list[str], options: ImportOptions) -> No
     )
     st.dataframe(result, hide_index=True)
     if mapping.unused:
-        st.caption("Columns ignored: " + ", ".join(mapping.unused))
+        st.caption(_plain("Columns ignored: " + ", ".join(mapping.unused)))
 
 
 def _run_import(kind: str, upload, options: ImportOptions) -> None:
@@ -156,7 +205,7 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
 
     def progress(done: int, total: int) -> None:
         bar.progress(
-            min(done / total, 1.0) if total else 1.0, text=f"Importing... {done:,} of {total:,} rows"
+            min(done / total, 1.0) if total else 1.0, text=f"Importing... {done:,} of {plural(total)}"
         )
 
     engine = caching.engine()
@@ -169,6 +218,7 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
             file_name=upload.name,
             reports_dir=Settings.from_env().reports_dir,
             progress=progress,
+            remedies=PAGE_REMEDIES,
         )
     except ImportFailed as failure:
         summary = failure.summary
@@ -180,9 +230,11 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
 def _show_summary(summary: ImportSummary) -> None:
     """Counts, notices and rejected rows of the last import."""
     if summary.error:
-        st.error(f"Nothing was loaded from {summary.file}: {summary.error}")
+        st.error(_plain(f"Nothing was loaded from {summary.file}: {summary.error}"))
     else:
-        st.success(f"{KIND_LABELS[summary.kind]} file {summary.file} imported as batch {summary.batch_id}.")
+        st.success(
+            _plain(f"{KIND_LABELS[summary.kind]} file {summary.file} imported as batch {summary.batch_id}.")
+        )
     counts = {
         "Read": summary.rows_read,
         "Loaded": summary.rows_loaded,
@@ -226,14 +278,19 @@ def _import_section() -> None:
     if upload is None:
         st.caption("Import a stores file first: NPS, survey, review and sales rows must name a known store.")
         return
-    encoding = st.selectbox("Encoding", list(ENCODINGS), format_func=ENCODINGS.get, key="data_encoding")
-    table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
+    encoding = st.selectbox(ENCODING_LABEL, list(ENCODINGS), format_func=ENCODINGS.get, key="data_encoding")
+    try:
+        table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
+    except UnreadableFileError as error:
+        st.error(_plain(str(error)))
+        return
     source = "detected" if table.encoding_detected else "as chosen"
-    shape = f"{len(table.frame):,} rows, {len(table.frame.columns)} columns"
+    shape = f"{plural(table.rows)}, {plural(len(table.frame.columns), 'column')}"
     st.caption(f"{shape}; encoding {table.encoding} ({source}). The first rows:")
     st.dataframe(table.frame.head(PREVIEW_ROWS), hide_index=True)
     if table.malformed:
-        st.warning(f"{len(table.malformed):,} rows have more fields than the header; they will be rejected.")
+        verb = "has" if len(table.malformed) == 1 else "have"
+        st.warning(f"{plural(len(table.malformed))} {verb} more fields than the header and will be rejected.")
     with st.expander("Options"):
         options = _import_options(kind, encoding)
 
@@ -245,7 +302,7 @@ def _import_section() -> None:
         *field_names,
         *sorted({f for f in automatic.values() if f.startswith(ATTRIBUTE_PREFIX)}),
     ]
-    st.markdown("**Column mapping**: the field each column is read as (`-` ignores the column).")
+    st.markdown(f"**{MAPPING_LABEL}**: the field each column is read as (`-` ignores the column).")
     edited = st.data_editor(
         pd.DataFrame({"column": columns, "field": [automatic[column] for column in columns]}),
         hide_index=True,
@@ -259,7 +316,7 @@ def _import_section() -> None:
     chosen = edited.loc[edited["field"] != IGNORE]
     repeated = chosen.loc[chosen["field"].duplicated(keep=False)].groupby("field")["column"].agg(", ".join)
     for name, sources in repeated.items():
-        st.warning(f"Field {name} is chosen for several columns ({sources}); choose one.")
+        st.warning(_plain(f"Field {name} is chosen for several columns ({sources}); choose one."))
     options = replace(
         options,
         mapping={
@@ -281,6 +338,7 @@ def _history_section() -> None:
     if history.empty:
         st.caption("No imports yet.")
         return
+    history = history.assign(options=history["options"].map(describe_options))
     st.dataframe(
         history,
         hide_index=True,
@@ -315,7 +373,7 @@ def _history_section() -> None:
 
 def _health_section(health: pd.DataFrame) -> None:
     summary = health_findings(health)
-    st.markdown("\n".join(f"- {sentence}" for sentence in summary["sentences"].values()))
+    st.markdown("\n".join(f"- {_plain(sentence)}" for sentence in summary["sentences"].values()))
     st.dataframe(
         health,
         hide_index=True,

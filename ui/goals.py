@@ -1,16 +1,28 @@
 """Goals: a target per metric, scope and period; progress so far, the projection and the chance of meeting it."""
 
 import datetime as dt
+import re
 
 import streamlit as st
 
 from cx.analysis import goals
+from cx.config import currency_code
 from cx.present import charts
 from cx.store import queries
 from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error
 from ui.shared.filters import current_filters
 
+# Every Markdown sign, and ":" unless a space follows (": " never starts a directive such as ":red[").
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&]|:(?! ))")
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown sign escaped, so names from a stores file show as written."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", text)
+
+
+currency = currency_code()
 st.title("Goals")
 filters = current_filters()
 if filters is None:
@@ -33,7 +45,7 @@ if progress.empty:
 else:
     st.caption(
         f"Progress to {filters.latest:%d %b %Y}, the last day with data. Goals keep their own scope and period: "
-        "the sidebar filters do not apply here."
+        "the sidebar filters do not apply here." + (f" Revenue is in {currency}." if currency else "")
     )
     st.dataframe(
         goals.goal_table(progress),
@@ -67,11 +79,11 @@ else:
     if risky.empty:
         st.success("No goal is at risk or off track.")
     for _, row in risky.iterrows():
-        st.markdown(f"- **#{row['id']}** {goals.goal_sentence(row)}")
+        st.markdown(f"- **#{row['id']}** {plain(goals.goal_sentence(row))}")
 
     if progress["projected"].notna().any():
         st.subheader("Projected vs target")
-        st.altair_chart(charts.progress_chart(progress), width="stretch")
+        st.altair_chart(charts.progress_chart(progress), width="content")
         st.caption(
             "Bar: projected value at the end of the period; whisker: its 95 % interval; black tick: target."
         )
@@ -98,7 +110,8 @@ with st.form("goal_form"):
     start = start_column.date_input("Period start", dt.date(filters.latest.year, 1, 1), key="goal_start")
     end = end_column.date_input("Period end", dt.date(filters.latest.year, 12, 31), key="goal_end")
     target = target_column.number_input("Target", value=None, step=1.0, key="goal_target",
-                                        help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total")  # fmt: skip
+                                        help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total"
+                                        + (f" in {currency}" if currency else ""))  # fmt: skip
     created = st.form_submit_button("Create goal", type="primary", key="goal_create")
 if created:
     with shown_as_error():

@@ -8,7 +8,8 @@ from cx.analysis import executive
 from cx.analysis.consistency import consistency
 from cx.analysis.goals import STATUSES, goal_progress
 from cx.metrics.registry import TREND, keys_for, label
-from cx.present import charts
+from cx.present import charts, maps
+from cx.present import root_cause as investigation
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
 
@@ -31,10 +32,16 @@ for column, tile in zip(columns, tiles, strict=True):
             delta = tile["format"].format(tile["delta"]).replace(" ★", "").replace(" %", " pts")
         elif tile["metric"] == "revenue" and not math.isnan(tile["delta_pct"]):
             delta = f"{tile['delta_pct']:+.1f} %"
-        st.metric(tile["label"], tile["format"].format(tile["value"]), delta=delta,
-                  delta_color="normal" if delta else "off")  # fmt: skip
-        if tile["metric"] == "revenue":
-            st.caption(f"{tile['delta_pct']:+.1f} % vs comparison period (no sampling test for sales)")
+        money = tile["metric"] == "revenue"  # a short amount fits the tile, the caption has it in full
+        st.metric(label("revenue") if money else tile["label"],
+                  investigation.format_money(tile["value"], currency="") if money else tile["format"].format(tile["value"]),
+                  delta=delta, delta_color="normal" if delta else "off")  # fmt: skip
+        coverage = tile["coverage"]
+        if not coverage["comparable"]:
+            st.caption(f"n = {tile['n']:,.0f} {tile['unit']} · Not comparable: {coverage['reason']}.")
+        elif money:
+            st.caption(f"{tile['format'].format(tile['value'])} · {tile['delta_pct']:+.1f} % vs comparison period "
+                       "(no sampling test for sales)")  # fmt: skip
         else:
             interval = (
                 f"95 % CI {tile['format'].format(tile['low'])} to {tile['format'].format(tile['high'])}"
@@ -99,18 +106,23 @@ st.subheader("What moved")
 moved = caching.cached(
     executive.movers, metric="nps", scope=filters.scope, period=filters.period, compare=filters.compare
 )
-if math.isnan(tiles[0]["value"]):
+st.caption(investigation.SIGNIFICANCE_NOTE)
+nps_tile = next(tile for tile in tiles if tile["metric"] == "nps")
+if math.isnan(nps_tile["value"]):
     st.info("No NPS answers in this selection and period, so there are no NPS movers to show.")
+elif not nps_tile["coverage"]["comparable"]:
+    st.info(f"Not comparable: {nps_tile['coverage']['reason']}, so no store's change is shown. "
+            "Choose a period the data cover, or compare with the previous period.")  # fmt: skip
 elif moved.empty:
-    st.info(
-        "No store's NPS changed significantly against the comparison period (Benjamini-Hochberg, 5 % FDR)."
-    )
+    st.info("No store's NPS changed by more than chance would explain against the comparison period.")
 else:
+    moved = moved.assign(sample=moved["small"].map({True: "small sample", False: ""}))
     st.dataframe(
-        moved[["store", "name", "before", "after", "delta", "low", "high", "q_value", "n_before", "n_after"]],
+        moved[["store", "name", "before", "after", "delta", "low", "high", "q_value", "n_before", "n_after",
+               "sample"]],
         hide_index=True,
         column_config=tables.change_columns(
-            value="%+.1f", change="%+.1f", store="Store", name="Name",
+            value="%+.1f", change="%+.1f", store="Store", name="Name", sample="Sample",
             after=st.column_config.NumberColumn("Now", format="%+.1f"),
             q_value=st.column_config.NumberColumn("q (FDR)", format="%.4f"),
             n_after=st.column_config.NumberColumn("n now", format="%d"),
@@ -127,7 +139,7 @@ points = caching.cached(executive.store_map, scope=filters.scope, period=filters
 if points.empty:
     st.info("No store in this selection has coordinates (latitude and longitude in the stores file).")
 else:
-    st.altair_chart(charts.map_chart(points, metric="nps"), width="stretch")
+    st.altair_chart(maps.map_chart(points, metric="nps"), width="stretch")
     st.caption("Colour: NPS in the period; grey: no answers. Hover for n.")
     tables.download_button(
         points, label="Download store scores", file_name="stores_nps.csv", key="summary_map_csv"

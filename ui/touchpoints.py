@@ -2,8 +2,14 @@
 
 import streamlit as st
 
-from cx.analysis.drivers import key_drivers
-from cx.analysis.touchpoints import stage_rollup, touchpoint_consistency, touchpoint_heatmap
+from cx.analysis.drivers import QUADRANTS, key_drivers
+from cx.analysis.touchpoints import (
+    MIN_CELL_ANSWERS,
+    heatmap_window,
+    stage_rollup,
+    touchpoint_consistency,
+    touchpoint_heatmap,
+)
 from cx.metrics.registry import METRICS, TOUCHPOINTS, keys_for, label
 from cx.present import charts
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
@@ -18,16 +24,21 @@ metric = st.radio("Metric", keys_for(TOUCHPOINTS), format_func=label, horizontal
                   key="touch_metric")  # fmt: skip
 
 st.subheader("Score per store and touchpoint")
-cells = caching.cached(touchpoint_heatmap, scope=filters.scope, period=filters.period, metric=metric)
+widen = st.toggle("Widen the window until most cells have enough answers", value=True, key="touch_widen")
+window = caching.cached(heatmap_window, scope=filters.scope, period=filters.period, metric=metric,
+                        **({} if widen else {"wider": ()}))  # fmt: skip
+cells = caching.cached(touchpoint_heatmap, scope=filters.scope, period=window.period, metric=metric)
 if cells.empty:
     st.info("No answers with a touchpoint in this selection and period.")
 else:
+    st.caption(window.statement())
     order = {stage: i for i, stage in enumerate(JOURNEY_STAGES)}
     cells = cells.assign(stage_order=cells["stage"].map(order).fillna(len(order)))
-    event = st.altair_chart(charts.heatmap_chart(cells, metric=metric), width="stretch", key="touch_heatmap",
-                            on_select="rerun")  # fmt: skip
-    st.caption("Columns follow the journey (awareness to advocacy). Grey cells have fewer than 10 answers: "
-               "too few to read. Hover for the interval and n; click a cell to investigate it.")  # fmt: skip
+    chart = charts.heatmap_chart(cells, metric=metric, min_n=MIN_CELL_ANSWERS)
+    event = st.altair_chart(chart, width="stretch", key="touch_heatmap", on_select="rerun")
+    st.caption(f"Columns follow the journey (awareness to advocacy). Grey cells have fewer than {MIN_CELL_ANSWERS} "
+               "answers: too few to read. Hover for the interval and n; click a cell to investigate it.")  # fmt: skip
+    places = dict(zip(cells["store"], cells["place"], strict=False))
     picked = (
         [(p["store"], p["touchpoint"]) for p in event.selection.get("cell", [])]
         if event and event.selection
@@ -35,7 +46,10 @@ else:
     )
     for store, touchpoint in picked[:4]:
         links.investigate_link(
-            f"Investigate {store} › {touchpoint}", store=store, touchpoint=touchpoint, metric=metric
+            f"Investigate {places.get(store, store)} › {touchpoint}",
+            store=store,
+            touchpoint=touchpoint,
+            metric=metric,
         )
     tables.download_button(cells.drop(columns="stage_order"), label="Download heatmap data",
                            file_name=f"touchpoints_{metric}.csv", key="touch_heat_csv")  # fmt: skip
@@ -60,6 +74,7 @@ else:
     st.dataframe(
         table[["touchpoint", "n_stores", "index", "true_sd", "sd", "within_band_pct", "kruskal_p"]],
         hide_index=True,
+        height=tables.full_height(len(table)),
         column_config={
             "touchpoint": "Touchpoint", "n_stores": st.column_config.NumberColumn("Stores", format="%d"),
             "index": st.column_config.ProgressColumn("Consistency index", min_value=0, max_value=100, format="%.0f"),
@@ -77,12 +92,20 @@ drivers, summary = caching.cached(key_drivers, target=target, scope=filters.scop
 if drivers.empty:
     st.info(f"No driver analysis for this selection: {summary['reason']}.")
 else:
-    st.altair_chart(charts.quadrant_chart(drivers), width="stretch")
+    st.altair_chart(charts.quadrant_chart(drivers, target=target), width="stretch")
+    clear = drivers["quadrant"].isin(list(QUADRANTS)[:2]).any()
     st.caption(
         f"Johnson's relative weights, R² = {summary['r_squared']:.2f} over {summary['n']:,} {summary['unit']}; "
-        f"whiskers: 95 % bootstrap intervals over {summary['clusters']} clusters. Top-left: important and "
-        "below-average performance: fix first."
+        f"whiskers: 95 % bootstrap intervals over {summary['clusters']} clusters. A driver is clearly important "
+        "when its whole interval lies above the median upper end of the other drivers' intervals; rated below "
+        "or above average: left or right of the dotted line (the drivers' mean rating). Fix first: clearly "
+        "important and rated below average. Keep strong: clearly important and rated above average. Watch: "
+        "rated below average, but not clearly more important than the rest. Lower priority: rated above "
+        "average and not clearly more important."
     )
+    if not clear:
+        st.caption("No driver's importance stands clearly above the others (their intervals overlap), so none "
+                   "is marked fix first or keep strong.")  # fmt: skip
     tables.download_button(
         drivers, label="Download drivers", file_name=f"drivers_{target}.csv", key="touch_drivers_csv"
     )

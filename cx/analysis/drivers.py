@@ -169,17 +169,50 @@ def _table(names, weights: stats.RelativeWeights, boot: np.ndarray, performance)
         "driver": names, "weight": weights.raw, "weight_low": low, "weight_high": high,
         "share_pct": weights.share_pct, "performance": np.asarray(performance, dtype=float),
     })  # fmt: skip
-    frame["quadrant"] = importance_performance_quadrants(frame["weight"], frame["performance"])
+    frame["quadrant"] = importance_performance_quadrants(
+        frame["weight"], frame["performance"], frame["weight_low"], frame["weight_high"]
+    )
     return frame.sort_values("weight", ascending=False, na_position="last").reset_index(drop=True)
 
 
-def importance_performance_quadrants(weight: pd.Series, performance: pd.Series) -> pd.Series:
-    """'fix first' (important, below-average performance), 'keep up' (important, good), 'maintain',
-    'low priority', split at the median weight and the mean performance."""
-    important = weight >= weight.median()
-    good = performance >= performance.mean()
-    labels = np.select([important & ~good, important & good, ~important & good], ["fix first", "keep up", "maintain"],
-                       "low priority")  # fmt: skip
+QUADRANTS = {  # the quadrant of each driver, and what it means in the chart's legend
+    "Fix first": "Fix first: clearly important, rated low",
+    "Keep strong": "Keep strong: clearly important, rated high",
+    "Watch": "Watch: rated low, not clearly important",
+    "Lower priority": "Lower priority: rated high, not clearly important",
+}
+
+
+def clearly_important(low: pd.Series, high: pd.Series) -> pd.Series:
+    """Whether each driver's importance stands clearly above the others': its whole 95 % interval
+    lies above the median of the other drivers' upper bounds, ``low_j > median_{i != j} high_i``.
+
+    Two 95 % intervals that do not overlap mark a difference at well below the 5 % level, so the rule
+    is conservative (Schenker & Gentleman 2001, The American Statistician 55(3):182, "On judging the
+    significance of differences by examining the overlap between confidence intervals"). The
+    intervals are the cluster-bootstrap percentile intervals of METHODS.md ("Touchpoint drivers").
+    When every interval overlaps every other, no driver qualifies; a driver without an interval, or
+    alone, never does.
+    """
+    lows, highs = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    flags = []
+    for j, bottom in enumerate(lows):
+        others = np.delete(highs, j)
+        others = others[np.isfinite(others)]
+        flags.append(bool(len(others)) and bool(np.isfinite(bottom)) and bottom > np.median(others))
+    return pd.Series(flags, index=getattr(low, "index", None), dtype=bool)
+
+
+def importance_performance_quadrants(
+    weight: pd.Series, performance: pd.Series, low: pd.Series, high: pd.Series
+) -> pd.Series:
+    """The :data:`QUADRANTS`: importance by :func:`clearly_important` (bootstrap interval ``low`` ..
+    ``high``), performance below or above the mean over the drivers (Martilla & James 1977,
+    importance-performance analysis); blank where the weight is."""
+    important = clearly_important(low, high).to_numpy()
+    good = (performance >= performance.mean()).to_numpy()
+    names = list(QUADRANTS)
+    labels = np.select([important & ~good, important & good, ~important & ~good], names[:3], names[3])
     return pd.Series(labels, index=weight.index).where(weight.notna(), "")
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from cx.metrics.changes import metric_changes
+from cx.metrics.changes import MIN_STATED_ANSWERS, comparison_period, metric_changes
+from cx.metrics.coverage import Coverage, metric_coverage, window_coverage
 from cx.metrics.registry import KPI, METRICS, keys_for
 from cx.metrics.tables import metric_table
 from cx.periods import Period
@@ -17,14 +18,24 @@ from cx.store.sums import sums
 
 def kpi_tiles(engine: Engine, *, scope: Scope, period: Period, compare: str) -> list[dict]:
     """One tile per KPI metric of the registry: value, interval, n, change vs the comparison period
-    and whether that change is statistically significant (p < 0.05; sales: shown without a test)."""
+    and whether that change is statistically significant (p < 0.05; sales: shown without a test).
+
+    ``coverage`` (:mod:`cx.metrics.coverage`) says whether the two periods can be compared at all;
+    when they cannot, the tile carries no change (``delta`` nan, not significant)."""
     now = metric_table(engine, scope=scope, period=period, by=())
     row = now.iloc[0] if len(now) else pd.Series(dtype=float)
+    earlier = comparison_period(period, compare)
+    coverages: dict[str, Coverage] = {}
     tiles = []
     for key in keys_for(KPI):
         spec = METRICS[key]
+        if spec.source not in coverages:
+            coverages[spec.source] = window_coverage(
+                engine, source=spec.source, scope=scope, now=period, before=earlier
+            )
+        coverage = coverages[spec.source]
         change = metric_changes(engine, metric=key, scope=scope, period=period, compare=compare)
-        delta = change.iloc[0] if len(change) else None
+        delta = change.iloc[0] if len(change) and coverage.comparable else None
         tiles.append({
             "metric": key, "label": spec.short_label, "value": _float(row.get(key, np.nan)),
             "low": _float(row.get(spec.low)) if spec.has_interval else np.nan,
@@ -36,6 +47,7 @@ def kpi_tiles(engine: Engine, *, scope: Scope, period: Period, compare: str) -> 
             "p_value": _float(delta["p_value"]) if delta is not None else np.nan,
             "significant": bool(delta is not None and _float(delta["p_value"]) < 0.05),
             "before": _float(delta["before"]) if delta is not None else np.nan,
+            "coverage": coverage.as_json(),
         })  # fmt: skip
     return tiles
 
@@ -54,6 +66,10 @@ def metric_trend(
     return frame.sort_values("bucket").reset_index(drop=True)
 
 
+MOVER_COLUMNS = ["store", "name", "before", "after", "delta", "low", "high", "p_value", "q_value", "significant",
+                 "n_before", "n_after", "direction", "small"]  # fmt: skip
+
+
 def trend_window(period: Period) -> Period:
     """The period itself when it spans more than six months, else the 12 months up to its end."""
     if period.days > 180:
@@ -65,12 +81,18 @@ def trend_window(period: Period) -> Period:
 def movers(
     engine: Engine, *, metric: str, scope: Scope, period: Period, compare: str, top: int = 5
 ) -> pd.DataFrame:
-    """Stores whose change is significant after Benjamini-Hochberg across all stores, biggest first."""
+    """Stores whose change is significant after Benjamini-Hochberg across all stores, biggest first;
+    none when the two periods are not comparable for the scope (:mod:`cx.metrics.coverage`).
+    ``small``: fewer than 30 answers in a window (a small sample, flagged on the page)."""
+    earlier = comparison_period(period, compare)
+    if not metric_coverage(engine, metric=metric, scope=scope, now=period, before=earlier).comparable:
+        return pd.DataFrame(columns=MOVER_COLUMNS)
     changes = metric_changes(
         engine, metric=metric, scope=scope, period=period, compare=compare, by=("store",)
     )
     moved = changes.loc[changes["significant"]].copy()
     moved["direction"] = np.where(moved["delta"] > 0, "up", "down")
+    moved["small"] = moved[["n_before", "n_after"]].min(axis=1) < MIN_STATED_ANSWERS
     moved = moved.reindex(moved["delta"].abs().sort_values(ascending=False).index).head(2 * top)
     names = store_directory(engine).set_index("store_id")["name"]
     moved.insert(1, "name", moved["store"].map(names))

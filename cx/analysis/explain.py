@@ -24,11 +24,12 @@ from sqlalchemy import Engine
 
 from cx import stats
 from cx.analysis.executive import metric_trend
-from cx.metrics.changes import metric_changes
+from cx.metrics.changes import MIN_STATED_ANSWERS, metric_changes
+from cx.metrics.coverage import metric_coverage
 from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
 from cx.periods import Period
 from cx.stats import detection, themes
-from cx.store.queries import feedback_texts, latest_data_day, store_directory
+from cx.store.queries import data_span, feedback_texts, latest_data_day, store_directory
 from cx.store.records import actions_for, insert_action
 from cx.store.scope import Scope
 from cx.store.sums import sums
@@ -63,9 +64,13 @@ def explain_change(
         days = max(1, min((latest - start).days + 1, (start - found["first"]).days))
         after = Period(latest - dt.timedelta(days=days - 1), latest)
         before = Period(start - dt.timedelta(days=days), start - dt.timedelta(days=1))
+    coverage = metric_coverage(engine, metric=metric, scope=scope, now=after, before=before)
+    if not coverage.comparable:
+        return _not_comparable(metric, scope, after, before, coverage, series)
     what = {
         **_what(engine, metric, scope, after, before),
         "changed": changed_parts(engine, metric=metric, scope=scope, after=after, before=before),
+        "comparable": True,
     }
     touchpoints = _scored_nodes(
         engine, "nps" if metric == "revenue" else metric, scope, after, before, ("touchpoint",)
@@ -74,8 +79,9 @@ def explain_change(
         "metric": metric,
         "scope": scope.describe(),
         "period": {"before": before.label(), "after": after.label()},
+        "coverage": coverage.as_json(),
         "what": what,
-        "when": _when(series, found, after, latest),
+        "when": _when(series, found, after, latest, searched_months(engine, metric=metric, scope=scope)),
         **_where(engine, metric, scope, after, before, top, touchpoints),
         "sources": {m: _source(engine, m, scope, after, before) for m in EXPLAIN_METRICS},
         "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
@@ -83,10 +89,23 @@ def explain_change(
         "reaction": _reaction(engine, scope, after, before),
         "actions": action_effects(engine, metric=metric, scope=scope),
     }
-    terms, verbatims = _themes(engine, scope, after, before, top)
+    terms, verbatims = _themes(engine, scope, after, before, top, changed=_significant(what))
     result["themes"], result["verbatims"] = terms, verbatims
     result["timeline"] = series
     return result
+
+
+def _not_comparable(metric: str, scope: Scope, after: Period, before: Period, coverage, series) -> dict:
+    """The answer when the windows cannot be compared (:mod:`cx.metrics.coverage`): the coverage and
+    the timeline, no change and nothing ranked."""
+    empty = {
+        key: None for key in ("before", "after", "delta", "p_value", "n_before", "n_after", "low", "high")
+    }
+    return {"metric": metric, "scope": scope.describe(),
+            "period": {"before": before.label(), "after": after.label()}, "coverage": coverage.as_json(),
+            "what": {**empty, "changed": [], "comparable": False}, "when": _when(series, None, after, after.end, 0),
+            "where": [], "regions": [], "sources": {}, "touchpoints": [], "attributes": [],
+            "reaction": {}, "actions": [], "themes": [], "verbatims": [], "timeline": series}  # fmt: skip
 
 
 # --- what and when ---------------------------------------------------------------------------
@@ -132,6 +151,15 @@ def monthly_values(engine: Engine, *, metric: str, scope: Scope, by: tuple[str, 
     return frame.loc[frame["n"] > 0].dropna(subset=["value"])
 
 
+def searched_months(engine: Engine, *, metric: str, scope: Scope) -> int:
+    """How many calendar months of ``metric``'s data the scope holds (the span the search reads)."""
+    span = data_span(engine, source=METRICS[metric].source, scope=scope)
+    if span.empty:
+        return 0
+    first, last = pd.Timestamp(span["first"].min()), pd.Timestamp(span["last"].max())
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
 def evidence_metrics(metric: str) -> tuple[str, ...]:
     """The measurements read together for ``metric``: the three feedback sources corroborate each
     other (independent samples of the same customers' experience); revenue stands alone. ``metric``
@@ -151,8 +179,8 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     Each candidate is scanned with :func:`cx.stats.detection.shift_scan` over all its evidence measurements
     at once, each month weighted by its sampling variance: the score of every source in
     :func:`evidence_metrics`, and for a touchpoint its share of the answers (see :func:`_share_rows`).
-    The candidate with the largest |z| whose permutation p < 0.05 wins; the reported ``p_value`` is
-    Bonferroni-adjusted for the number of candidates."""
+    The candidate with the largest |z| whose permutation p, Bonferroni-adjusted for the number of
+    candidates, is <= 0.05 wins (``p_value``); with none, no change is reported."""
     brand_scope = Scope(visible_stores=scope.visible_stores, touchpoint=scope.touchpoint, stage=scope.stage)
     relative = metric == "revenue"  # no per-answer variance: weights only, dispersion estimated
     frames = {m: monthly_values(engine, metric=m, scope=brand_scope) for m in evidence_metrics(metric)}
@@ -225,15 +253,21 @@ def _candidate_series(
 
 
 def _clearest_shift(candidates: dict, months: list, relative: bool) -> dict | None:
-    """The candidate with the largest |z| whose permutation p < 0.05, with its start and the
-    Bonferroni-adjusted p; ``None`` when no candidate's shift is significant."""
-    scans = []
-    for label, parts in candidates.items():
-        residuals, variances = np.vstack([r for r, _ in parts]), np.vstack([v for _, v in parts])
-        scan = detection.shift_scan(residuals, variances, permutations=0, known_variance=not relative)
-        if scan.index is not None:
-            scans.append((abs(scan.z), label, residuals, variances))
+    """The candidate with the largest |z| whose permutation p stays <= 0.05 after Bonferroni adjustment
+    for the number of candidates searched, with its start and that adjusted p; ``None`` when no
+    candidate's shift is significant after the adjustment."""
+    stacked = {label: (np.vstack([r for r, _ in parts]), np.vstack([v for _, v in parts]))
+               for label, parts in candidates.items()}  # fmt: skip
+    clearest = {}  # label -> |z| of its clearest split; candidates with as many parts are scanned at once
+    for size in {len(r) for r, _ in stacked.values()}:
+        labels = [label for label, (r, _) in stacked.items() if len(r) == size]
+        index, z = detection.shift_z(np.stack([stacked[label][0] for label in labels]),
+                                     np.stack([stacked[label][1] for label in labels]), known_variance=not relative)  # fmt: skip
+        clearest.update({label: abs(z[i]) for i, label in enumerate(labels) if index[i] >= 0})
+    scans = [(clearest[label], label, *stacked[label]) for label in stacked if label in clearest]
     scans.sort(key=lambda item: item[0], reverse=True)
+    if len(scans) / (1 + min(MAX_PERMUTATIONS, max(499, 100 * len(scans)))) > 0.05:
+        return None  # even the smallest permutation p, 1 / (1 + permutations), cannot survive the adjustment
     for _, label, residuals, variances in scans[:MAX_TESTED_CANDIDATES]:
         scan = detection.shift_scan(residuals, variances, permutations=499, known_variance=not relative)
         if scan.p_value <= 0.05:
@@ -242,6 +276,8 @@ def _clearest_shift(candidates: dict, months: list, relative: bool) -> dict | No
             scan = detection.shift_scan(
                 residuals, variances, permutations=permutations, known_variance=not relative
             )
+            if scan.p_value * len(scans) > 0.05:  # chance, given how many series were searched
+                continue
             primary = ~np.isnan(residuals[0])
             series = pd.DataFrame({"bucket": np.asarray(months)[primary], "value": residuals[0][primary],
                                    "n": 1 / variances[0][primary]})  # fmt: skip
@@ -300,7 +336,7 @@ def _share_rows(count, totals, brand_count, brand_total) -> tuple[np.ndarray, np
         return -(count / totals - brand_count / brand_total), variance
 
 
-MIN_NODE_ANSWERS = 10
+MIN_NODE_ANSWERS = 10  # below this in a window a node gets no z (its variance is not estimable)
 
 
 def noise_se(what: dict, n_before, n_after):
@@ -323,79 +359,45 @@ def _what(engine, metric, scope, after: Period, before: Period) -> dict:
 
 def changed_parts(engine: Engine, *, metric: str, scope: Scope, after: Period, before: Period) -> list[dict]:
     """The parts of the scope that changed significantly (stores of a brand or region, touchpoints of a
-    store): ``key, delta, p_value, q_value, signal``, where either the part's before/after test survives
-    Benjamini-Hochberg control across the parts (``q_value`` < 0.05) or its EWMA chart signals in the
-    after window (``signal``: the first month outside the limits, else ``None``).
-
-    The chart runs on the part's monthly values minus the brand's (the same touchpoint's for a
-    touchpoint), standardised by their sampling error around the part's own level before the change,
-    with limits widened for the number of parts watched at once (:func:`cx.stats.detection.ewma_chart`).
-    Revenue has no sampling error: only parts whose test survives FDR are listed (none: sales carry
-    no test)."""
+    store): ``key, delta, p_value, q_value, n_before, n_after, small``, kept when the part's own
+    before/after test (the metric's test, :mod:`cx.metrics.changes`) survives Benjamini-Hochberg
+    control across the parts (``q_value`` < 0.05). The same tests and correction as the summary's
+    movers and the verdicts of where the change sits, so the three agree. ``small``: fewer than
+    :data:`MIN_STATED_ANSWERS` answers in a window. Revenue carries no test: no part is listed."""
     key = "touchpoint" if scope.store is not None else "store"
     changes = metric_changes(engine, metric=metric, scope=scope, period=after, before=before, by=(key,))
     changes = changes.dropna(subset=[key, "delta"]) if len(changes) else changes
     if changes.empty:
         return []
-    signals = _ewma_signals(engine, metric, scope, key, after, before) if metric != "revenue" else {}
-    changed = []
-    for row in changes.itertuples():
-        signal, q = signals.get(getattr(row, key)), row.q_value  # q: Benjamini-Hochberg across the parts
-        if (np.isfinite(q) and q < 0.05) or signal is not None:
-            changed.append({"key": getattr(row, key), "delta": _num(row.delta), "p_value": _num(row.p_value),
-                            "q_value": _num(q), "signal": signal, "n_before": _num(row.n_before),
-                            "n_after": _num(row.n_after)})  # fmt: skip
-    return sorted(changed, key=lambda part: (part["q_value"] is None, part["q_value"] or 0.0))
+    changed = [
+        {"key": getattr(row, key), "delta": _num(row.delta), "p_value": _num(row.p_value), "q_value": _num(row.q_value),
+         "n_before": _num(row.n_before), "n_after": _num(row.n_after),
+         "small": bool(min(row.n_before, row.n_after) < MIN_STATED_ANSWERS)}
+        for row in changes.itertuples()
+        if np.isfinite(row.q_value) and row.q_value < 0.05
+    ]  # fmt: skip
+    return sorted(changed, key=lambda part: part["q_value"])
 
 
-def _ewma_signals(engine, metric: str, scope: Scope, key: str, after: Period, before: Period) -> dict:
-    """Part -> first month (ISO date) in ``after`` whose EWMA of standardised residuals signals."""
-    brand_scope = scope.whole_brand()
-    brand = monthly_values(engine, metric=metric, scope=brand_scope, by=(key,) if key == "touchpoint" else ())
-    unit = _pooled_variance(brand)
-    parts = monthly_values(engine, metric=metric, scope=scope, by=(key,))
-    first, last = pd.Timestamp(before.start.replace(day=1)), pd.Timestamp(after.end)
-    parts = parts.loc[(pd.to_datetime(parts["bucket"]) >= first) & (pd.to_datetime(parts["bucket"]) <= last)]
-    on = ["bucket", key] if key == "touchpoint" else ["bucket"]
-    merged = parts.merge(brand[[*on, "value", "n"]], on=on, suffixes=("", "_brand"))
-    merged = merged.assign(residual=merged["value"] - merged["value_brand"],
-                           variance=unit / merged["n"] + unit / merged["n_brand"])  # fmt: skip
-    signals = {}
-    watched = merged[key].nunique()
-    for name, group in merged.groupby(key):
-        group = group.sort_values("bucket")
-        month = pd.to_datetime(group["bucket"])
-        baseline = month < pd.Timestamp(after.start)
-        if baseline.sum() < 2 or (~baseline).sum() < 1:
-            continue
-        level = np.average(group.loc[baseline, "residual"], weights=1 / group.loc[baseline, "variance"])
-        x = (group["residual"] - level) / np.sqrt(group["variance"])
-        chart = detection.ewma_chart(x.to_numpy(dtype=float), series=max(watched, 1))
-        alarms = np.flatnonzero(chart.signal & (~baseline).to_numpy())
-        if alarms.size:
-            signals[name] = month.iloc[alarms[0]].date().isoformat()
-    return signals
-
-
-def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.date) -> dict:
+def _when(series: pd.DataFrame, found: dict | None, after: Period, latest: dt.date, months: int) -> dict:
+    """When the change found began, whether it goes on, and the series where it is clearest
+    (``series`` in words; ``store`` and ``touchpoint`` when it is a part of the scope);
+    ``searched_months``: the months of data the search read (all of them)."""
     if found is None:
-        return {
-            "start": None,
-            "end": None,
-            "duration_days": None,
-            "ongoing": None,
-            "p_value": None,
-            "series": None,
-        }
+        return {"start": None, "end": None, "duration_days": None, "ongoing": None, "p_value": None,
+                "series": None, "store": None, "touchpoint": None, "searched_months": months}  # fmt: skip
     values = found["series"]["value"].to_numpy(dtype=float)
     weights = found["series"]["n"].to_numpy(dtype=float)
     ongoing = bool(detection.is_ongoing(values, found["index"], weights=weights))
     end = None if ongoing else pd.Timestamp(found["series"]["bucket"].iloc[-1]).date()
     duration = ((end or latest) - found["start"]).days + 1
-    label = found["label"]
-    where = "the whole scope" if label[0] == "scope" else " ".join([label[0], *map(str, label[1:])])
+    kind, *names = found["label"]
+    store = names[0] if kind == "store" else None
+    touchpoint = names[-1] if kind == "touchpoint" or len(names) == 2 else None
+    where = "the whole scope" if kind == "scope" else f"{kind} {' · '.join(map(str, names))}"
     return {"start": found["start"].isoformat(), "end": end.isoformat() if end else None,
-            "duration_days": duration, "ongoing": ongoing, "p_value": found["p_value"], "series": where}  # fmt: skip
+            "duration_days": duration, "ongoing": ongoing, "p_value": found["p_value"], "series": where,
+            "store": store, "touchpoint": touchpoint, "searched_months": months}  # fmt: skip
 
 
 # --- where -----------------------------------------------------------------------------------
@@ -426,9 +428,9 @@ def _where(
     levels = [level for level in levels if len(level)]
     if not levels:
         return {"where": [], "regions": []}
-    nodes = _with_q(
-        _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before))
-    )
+    nodes = _ranked(pd.concat(levels, ignore_index=True), _what(engine, metric, scope, after, before))
+    if metric == "revenue":  # no sampling test: the verdict comes from the peers' spread
+        nodes = _peer_q(nodes)
     nodes = nodes.assign(place=np.arange(1, len(nodes) + 1))
     region_of = store_directory(engine).set_index("store_id")["region"]
     rows = lambda frame: [  # noqa: E731
@@ -467,10 +469,9 @@ def _scored_nodes(engine, metric, scope, after, before, by: tuple[str, ...]) -> 
     return primary.assign(measured=source)
 
 
-def _with_q(nodes: pd.DataFrame) -> pd.DataFrame:
-    """``q_value``: the two-sided p of each node's z, Benjamini-Hochberg adjusted across all the nodes
-    ranked together, so "worse than expected" is not claimed for the few of many nodes that reach
-    |z| > 1.96 by chance."""
+def _peer_q(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Sales nodes: ``q_value`` is the two-sided p of each node's peer z (:func:`_peer_z`),
+    Benjamini-Hochberg adjusted across all the nodes ranked together."""
     z = nodes["z"].to_numpy(dtype=float)
     q = np.full(len(z), np.nan)
     scored = np.isfinite(z)
@@ -592,16 +593,54 @@ def _source(engine, metric, scope, after, before) -> dict | None:
 
 def _touchpoints(engine, nodes: pd.DataFrame, scope, after, before) -> list[dict]:
     """The scope's touchpoints (scored by :func:`_scored_nodes`: against the same touchpoint brand-wide,
-    or against no change when the scope is the brand) in the order of :func:`_ranked`."""
+    or against no change when the scope is the brand) in the order of :func:`_ranked`; a touchpoint
+    with few answers is scored by :func:`_small_touchpoint_z` (``small_sample``)."""
     if nodes.empty:
         return []
-    nodes = _with_q(_ranked(nodes, _what(engine, nodes["measured"].iloc[0], scope, after, before)))
+    overall = _what(engine, nodes["measured"].iloc[0], scope, after, before)
+    nodes = _ranked(_small_touchpoint_z(engine, nodes, scope, after, before, overall), overall)
     return [{"touchpoint": r.touchpoint, "delta": _num(r.delta), "low": _num(r.low), "high": _num(r.high),
              "p_value": _num(r.p_value), "z": _num(r.z),
              "q_value": _num(r.q_value),
              "n_before": _num(r.n_before), "n_after": _num(r.n_after), "share_before": _num(r.share_before),
-             "share_after": _num(r.share_after), "measured": r.measured}
+             "share_after": _num(r.share_after), "measured": r.measured, "small_sample": bool(r.small_sample)}
             for r in nodes.itertuples()]  # fmt: skip
+
+
+SMALL_NODE_ANSWERS = 5  # fewest answers in each window for a small touchpoint's own z
+
+
+def _small_touchpoint_z(engine, nodes: pd.DataFrame, scope, after, before, overall: dict) -> pd.DataFrame:
+    """A touchpoint with fewer than MIN_NODE_ANSWERS answers of the measured metric in a window loses
+    that metric's evidence in :func:`_nodes` (score and share), so a touchpoint that few customers use
+    would rank on its other sources alone, or last, however far it fell. From SMALL_NODE_ANSWERS
+    answers in each window it gets the score evidence back,
+
+        z_small = (Δ − Δ_expected) / sqrt(V (1/n_before + 1/n_after)),
+
+    with Δ_expected the same touchpoint's change in the rest of the brand (:func:`_other_stores`: in a
+    small brand the whole brand's change would carry much of the scope's own fall; 0 when the scope is
+    the brand) and V the scope's variance of one answer (as in :func:`noise_se`; the few answers' own
+    variance can be 0). It counts as one more source beside the rest: z = (z_rest + z_small) / sqrt(2)
+    (Stouffer), or z_small when nothing else scored the touchpoint. ``small_sample`` marks every
+    touchpoint under MIN_NODE_ANSWERS."""
+    small = (nodes["n_before"] < MIN_NODE_ANSWERS) | (nodes["n_after"] < MIN_NODE_ANSWERS)
+    usable = small & (nodes[["n_before", "n_after"]].min(axis=1) >= SMALL_NODE_ANSWERS)
+    nodes = nodes.assign(small_sample=small)
+    metric = nodes["measured"].iloc[0]
+    if metric == "revenue" or not usable.any() or None in (overall["low"], overall["high"]):
+        return nodes
+    expected = pd.Series(0.0, index=nodes.index)
+    if scope.store is not None or scope.region is not None:
+        rest = Scope(visible_stores=scope.visible_stores, stores=_other_stores(engine, scope))
+        brand = metric_changes(engine, metric=metric, scope=rest, period=after, before=before,
+                               by=("touchpoint",)).dropna(subset=["touchpoint"]).set_index("touchpoint")  # fmt: skip
+        expected = nodes["touchpoint"].map(brand["delta"]).fillna(0.0)
+    half = (overall["high"] - overall["low"]) / 2 / 1.959964
+    variance = half**2 / (1 / overall["n_before"] + 1 / overall["n_after"])
+    own = (nodes["delta"] - expected) / np.sqrt(variance * (1 / nodes["n_before"] + 1 / nodes["n_after"]))
+    joined = ((nodes["z"] + own) / np.sqrt(2)).fillna(own)
+    return nodes.assign(z=nodes["z"].mask(usable, joined))
 
 
 def attribute_changes(engine: Engine, *, scope: Scope, after: Period, before: Period) -> list[dict]:
@@ -660,8 +699,28 @@ def _other_stores(engine: Engine, scope: Scope) -> frozenset[str]:
     return frozenset(others.iloc[::step])
 
 
-def _themes(engine, scope: Scope, after: Period, before: Period, top: int) -> tuple[list[dict], list[dict]]:
+def _significant(what: dict) -> bool:
+    """Whether the scope's own change passes its test (p < 0.05; revenue carries none)."""
+    return what["p_value"] is not None and what["p_value"] < 0.05
+
+
+def _themes(
+    engine, scope: Scope, after: Period, before: Period, top: int, *, changed: bool
+) -> tuple[list[dict], list[dict]]:
+    """Theme words of the after window's comments and the comments that show them.
+
+    The comparison is the scope's comments before, and for a store or region also the rest of the
+    brand's in the same weeks (:func:`_other_stores`). Words come from
+    :func:`cx.stats.themes.leading_terms`: those that pass the test (log-odds z > 1.96, at least
+    MIN_THEME_COUNT uses; ``significant``), else, in a short or quiet window, the most
+    over-represented words with their counts, ``significant`` False and ``small_sample`` when used
+    fewer than MIN_THEME_COUNT times, but only when the scope ``changed`` significantly: there the why
+    step must answer, and elsewhere such words would be noise. ``comments``: how many of the window's
+    comments use the word. Verbatims: the window's comments that use the top 3 words, else (when the
+    scope changed) its most recent ones (``term`` None)."""
     target = feedback_texts(engine, scope=scope, period=after)
+    if target.empty:
+        return [], []
     baseline = feedback_texts(engine, scope=scope, period=before)
     if scope.store is not None or scope.region is not None:  # and the rest of the brand, same weeks
         rest = feedback_texts(
@@ -670,15 +729,22 @@ def _themes(engine, scope: Scope, after: Period, before: Period, top: int) -> tu
             period=after,
         )
         baseline = pd.concat([baseline, rest])
-    if target.empty or baseline.empty:
-        return [], []
-    terms = themes.fightin_words(target["text"], baseline["text"], min_count=MIN_THEME_COUNT)
-    terms = terms.loc[terms["z"] > 1.96].head(top)
-    found = [{"term": r.term, "z": _num(r.z), "count": int(r.count)} for r in terms.itertuples()]
-    quotes = themes.representative_verbatims(target[["text", "date", "source"]], list(terms["term"].head(3)))
+    terms = themes.leading_terms(target["text"], baseline["text"], min_count=MIN_THEME_COUNT, top=top)
+    if not changed:
+        terms = terms.loc[terms["significant"]]
+    found = [{"term": r.term, "z": _num(r.z), "count": int(r.count), "count_baseline": int(r.count_baseline),
+              "comments": int(r.documents), "significant": bool(r.significant), "small_sample": bool(r.small_sample)}
+             for r in terms.itertuples()]  # fmt: skip
+    texts = target[["text", "date", "source"]]
+    quotes = themes.representative_verbatims(texts, list(terms["term"].head(3)))
+    if quotes.empty and changed:
+        quotes = texts.sort_values("date", ascending=False).head(RECENT_VERBATIMS).assign(term=None)
     verbatims = [{"source": r.source, "date": pd.Timestamp(r.date).date().isoformat(), "text": r.text, "term": r.term}
                  for r in quotes.itertuples()]  # fmt: skip
     return found, verbatims
+
+
+RECENT_VERBATIMS = 5  # comments shown when none uses a theme word
 
 
 def _reaction(engine, scope: Scope, after: Period, before: Period) -> dict:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from cx.metrics.coverage import late_start
 from cx.metrics.registry import GOAL_METRICS
 from cx.metrics.registry import METRICS as REGISTRY
 from cx.periods import Period
@@ -194,8 +195,9 @@ def goal_progress(engine: Engine, *, as_of: dt.date | None = None) -> pd.DataFra
     * ``projected``, ``projected_low``, ``projected_high``, ``probability``: :func:`goal_forecast`.
       Revenue is forecast as revenue per day (SE from the day-to-day spread) and scaled to the
       period total, then compared with the target total.
-    * ``status``: ``not started`` (period after ``as_of``), ``no data`` (nothing yet, or too little
-      for an SE: see ``note``), ``met`` (period over and target reached, or revenue already above
+    * ``status``: ``not started`` (period after ``as_of``), ``no data`` (nothing yet, too little
+      for an SE, or data that begin after the first 20 % of the days so far: the coverage rule of
+      :func:`cx.metrics.coverage.late_start`; see ``note``), ``met`` (period over and target reached, or revenue already above
       it), ``missed`` (period over, target not reached), else ``on track`` (probability >= 0.7),
       ``at risk`` (0.3 to 0.7) or ``off track`` (< 0.3).
     """
@@ -221,6 +223,10 @@ def _progress(engine: Engine, goal: dict, as_of: dt.date) -> dict:
     )  # fmt: skip
     row.update(elapsed_share=elapsed, status="no data", note="no data in the goal period yet")
     if observed is None:
+        return row
+    late = late_start(engine, METRICS[goal["metric"]].source, scope=scope, period=so_far)
+    if late:
+        row["note"] = f"not comparable: {late.replace('the period', 'the goal period so far')}"
         return row
     trend = observed.trend
     has_trend = trend.k >= 3

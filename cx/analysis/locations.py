@@ -15,7 +15,7 @@ from scipy import stats as scipy_stats
 from sqlalchemy import Engine
 
 from cx import stats
-from cx.metrics.registry import COMPARABLE, METRICS
+from cx.metrics.registry import COMPARABLE, METRICS, Metric, side_by_side_rows
 from cx.periods import Period
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
@@ -79,6 +79,7 @@ def league_table(
     2005); ``verdict`` badges a store above or below only when its Benjamini-Hochberg q <= 0.05.
     """
     located = location_stats(engine, metric=metric, scope=scope, period=period)
+    better = METRICS[metric].higher_is_better
     frame = located.frame.copy()
     if frame.empty:
         return frame.assign(shrunk=[], rank=[], rank_low=[], rank_high=[], funnel_95=[], funnel_998=[]), {
@@ -89,10 +90,10 @@ def league_table(
     if np.isfinite(located.unit_variance) and located.unit_variance > 0:
         sampling_var = located.unit_variance / n
         frame["shrunk"] = stats.shrink(values, sampling_var, target=located.target).values
-        ranks = stats.rank_intervals(values, np.sqrt(sampling_var), seed=seed)
+        ranks = stats.rank_intervals(values, np.sqrt(sampling_var), higher_is_better=better, seed=seed)
     else:  # every answer alike (or one answer per store): nothing to shrink, ranks are ties
         frame["shrunk"] = values
-        ranks = stats.rank_intervals(values, np.zeros_like(values), seed=seed)
+        ranks = stats.rank_intervals(values, np.zeros_like(values), higher_is_better=better, seed=seed)
     frame["rank"], frame["rank_low"], frame["rank_high"] = ranks.rank, ranks.low, ranks.high
     funnel = stats.funnel_assessment(values, n, located.target, located.unit_variance)
     # no spread to judge against (e.g. every answer alike): not distinguishable from the brand
@@ -120,3 +121,55 @@ def funnel_curve(funnel: dict, unit_variance: float, n_max: float, points: int =
         limits = stats.funnel_limits(funnel["target"], unit_variance, n, level, tau2=funnel["tau2"])
         rows[f"low_{name}"], rows[f"high_{name}"] = limits.low, limits.high
     return pd.DataFrame(rows)
+
+
+def league_order(table: pd.DataFrame, *, worst_first: bool) -> pd.DataFrame:
+    """The league table from the worst rank to the best (``worst_first``) or the other way round;
+    ties in store order."""
+    ordered = table.sort_values(["rank", "store"], ascending=[not worst_first, True])
+    return ordered.reset_index(drop=True)
+
+
+def side_by_side(metrics: pd.DataFrame, stores: list[str]) -> pd.DataFrame:
+    """The stores side by side as text, one row per :func:`side_by_side_rows` entry (index: its label)
+    and one column per store: each metric in its own format with its 95 % interval (``36.4 (30.1 to
+    42.0)``), counts as whole numbers (``1,204``), ``no data`` where a store has none."""
+    rows = metrics.set_index("store").reindex(stores)
+    cells = {
+        name: [_cell(column, record) for _, record in rows.iterrows()]
+        for column, name in side_by_side_rows().items()
+    }
+    return pd.DataFrame(cells, index=stores).T.rename_axis("metric")
+
+
+def _cell(column: str, record: pd.Series) -> str:
+    value = record.get(column)
+    if value is None or pd.isna(value):
+        return "no data"
+    spec = METRICS.get(column.removesuffix("_shrunk"))
+    if spec is None:  # a count column
+        return f"{int(value):,}"
+    text = spec.format_level(float(value))
+    low, high = record.get(spec.low), record.get(spec.high)
+    if column == spec.key and spec.has_interval and pd.notna(low) and pd.notna(high):
+        text += f" ({_number(spec, low)} to {_number(spec, high)})"
+    return text
+
+
+def _number(spec: Metric, value: float) -> str:
+    return f"{value:.{spec.decimals}f}"
+
+
+def touchpoint_side_by_side(touch: pd.DataFrame, stores: list[str], *, metric: str = "nps") -> pd.DataFrame:
+    """``metric`` per touchpoint (rows) and store (columns) as text with its n: ``+36.4 (n = 45)``;
+    empty where a store has no answer for a touchpoint."""
+    spec = METRICS[metric]
+    touch = touch.loc[touch["store"].isin(stores) & touch["touchpoint"].notna()]
+    text = touch.assign(
+        cell=[
+            f"{value:{spec.d3_format}} (n = {int(n):,})" if pd.notna(value) else ""
+            for value, n in zip(touch[metric], touch[spec.n_column].fillna(0), strict=True)
+        ]
+    )
+    table = text.pivot_table(index="touchpoint", columns="store", values="cell", aggfunc="first")
+    return table.reindex(columns=[s for s in stores if s in table.columns]).fillna("")

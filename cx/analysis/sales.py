@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from cx import stats
 from cx.metrics.changes import comparison_period, metric_changes
+from cx.metrics.coverage import metric_coverage
 from cx.periods import Period
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
@@ -56,7 +57,11 @@ def cx_sales_association(
     engine: Engine, *, scope: Scope, period: Period, metric: str = "nps", compare: str = "last_year"
 ) -> dict:
     """Across like-for-like stores: correlation of the CX change with sales growth (and of CX level with
-    growth), Pearson r with a Fisher-z 95 % interval and Spearman rho. An association, not a cause."""
+    growth), Pearson r with a Fisher-z 95 % interval and Spearman rho. An association, not a cause.
+    ``coverage``: whether the metric's data cover both periods (:mod:`cx.metrics.coverage`); when they
+    do not, no store is related (``stores`` 0)."""
+    earlier = comparison_period(period, compare)
+    coverage = metric_coverage(engine, metric=metric, scope=scope, now=period, before=earlier)
     changes = metric_changes(
         engine, metric=metric, scope=scope, period=period, compare=compare, by=("store",)
     )
@@ -65,8 +70,10 @@ def cx_sales_association(
     data = changes.merge(growth, on="store")
     data = data.loc[data[f"lfl_{suffix}"]].assign(sales_growth=lambda f: f[f"revenue_growth_{suffix}_pct"])
     data = data.dropna(subset=["delta", "after", "sales_growth"])
-    result = {"metric": metric, "compared_with": comparison_period(period, compare).label(), "stores": len(data),
-              "label": "association, not cause"}  # fmt: skip
+    if not coverage.comparable:
+        data = data.iloc[0:0]
+    result = {"metric": metric, "compared_with": earlier.label(), "stores": len(data),
+              "label": "association, not cause", "coverage": coverage.as_json()}  # fmt: skip
     for name, column in (("change", "delta"), ("level", "after")):
         if len(data) < 4:
             result[name] = {"r": np.nan, "low": np.nan, "high": np.nan, "spearman": np.nan, "p_value": np.nan}

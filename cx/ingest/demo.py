@@ -9,6 +9,10 @@ sales) plus the ground truth (``story``) that dashboards and root-cause analyses
 * a tiny store whose scores swing by chance only (a decoy);
 * brand-wide seasonality (December sales peak, summer dip in scores) and busier weekends.
 
+``demo_goals`` and ``demo_actions`` set targets and record an action from the brand's own numbers, so
+that the goals pages and the root cause's "after an action" step have something to show on first run;
+``record_demo_plans`` stores them. Revenue is in ``DEMO_CURRENCY``.
+
 Every draw comes from ``numpy.random.default_rng(seed)``: the same arguments give byte-identical frames.
 Scores come from one latent satisfaction per response (store, region, touchpoint, month, weekday and
 story effects plus standard normal noise) read on each scale through fixed cut points, so the story
@@ -24,13 +28,17 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
+from cx.store.records import GOAL_FIELDS, actions_for, goal_rows, insert_action, insert_goal
+from cx.store.scope import Scope
 
 FRAME_KINDS = ("stores", "nps", "surveys", "reviews", "sales")
 SURVEY_ATTRIBUTES = ("staff_friendliness", "speed", "cleanliness", "product_availability", "value_for_money")
 PLATFORMS = ("Google", "Facebook", "Tripadvisor", "Trustpilot")
 DEFAULT_START = date(2025, 5, 1)
+DEMO_CURRENCY = "USD"  # what the demo's revenue is in (README: settings)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class DemoBrand:
     """Generated import files (``frames`` in import order, see FRAME_KINDS) and their ground truth.
 
     ``story`` keys: brand, seed, period, incident, low_region, tiny_store (each None when left out),
-    new_stores (store id -> opened_on), regions, seasonality. Dates are ISO strings.
+    new_stores (store id -> opened_on), regions, currency (of the revenue), seasonality. Dates are ISO
+    strings.
     """
 
     name: str
@@ -862,6 +871,90 @@ def demo_brand(seed: int = 7) -> DemoBrand:
     return generate_brand(seed)
 
 
+# --- Goals and actions ----------------------------------------------------------------------
+
+YEAR_GOAL_NPS_MARGIN = 2  # points below the NPS so far: on track
+YEAR_GOAL_REVENUE_SHARE = 0.95  # of the revenue so far extrapolated to the year: on track
+
+
+def _nps(scores: pd.Series) -> float:
+    return 100 * (float((scores >= 9).mean()) - float((scores <= 6).mean()))
+
+
+def _round_down(value: float, digits: int = 3) -> float:
+    """``value`` rounded down to ``digits`` significant digits (405,083,112 -> 405,000,000)."""
+    unit = 10 ** (math.floor(math.log10(value)) - digits + 1)
+    return float(math.floor(value / unit) * unit)
+
+
+def demo_goals(brand: DemoBrand) -> list[dict]:
+    """Three goals whose status (:func:`cx.analysis.goals.goal_progress` on the last day of data) the
+    brand's own numbers settle, with ``today`` its last day and the year the calendar year of it:
+
+    * brand NPS this year, target :data:`YEAR_GOAL_NPS_MARGIN` points under the NPS so far (rounded
+      down): on track, the projection's SE being well under a point for a whole brand;
+    * brand revenue this year, target :data:`YEAR_GOAL_REVENUE_SHARE` of the revenue so far at the
+      year's daily rate (3 significant digits): on track;
+    * NPS of the low region (else the first region) over the three months from this month's first
+      day, target the region's NPS this month rounded up: with one month observed the projection is
+      the value so far, its SE about 3 points, so the chance lies between about 40 % and 50 %: at risk.
+    """
+    today = date.fromisoformat(brand.story["period"]["end"])
+    year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
+    nps = brand.frames["nps"]
+    day = nps["responded_at"].str[:10]
+    this_year = nps.loc[day.between(year_start.isoformat(), today.isoformat()), "score"]
+    sales = brand.frames["sales"]
+    revenue = sales.loc[sales["date"].between(year_start.isoformat(), today.isoformat()), "revenue"].sum()
+    elapsed_days = (today - year_start).days + 1
+    year_days = (year_end - year_start).days + 1
+    region = (brand.story["low_region"] or {}).get("region") or brand.story["regions"][0]
+    stores = brand.frames["stores"]
+    in_region = nps["store_id"].isin(stores.loc[stores["region"] == region, "store_id"])
+    month_start = today.replace(day=1)
+    this_month = nps.loc[in_region & day.between(month_start.isoformat(), today.isoformat()), "score"]
+    quarter_end = (pd.Timestamp(month_start) + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
+    year = {"scope_type": "brand", "scope_value": None, "period_start": year_start, "period_end": year_end}
+    return [
+        {"metric": "nps", **year, "target": float(math.floor(_nps(this_year)) - YEAR_GOAL_NPS_MARGIN)},
+        {"metric": "revenue", **year,
+         "target": _round_down(YEAR_GOAL_REVENUE_SHARE * revenue / elapsed_days * year_days)},
+        {"metric": "nps", "scope_type": "region", "scope_value": region, "period_start": month_start,
+         "period_end": quarter_end, "target": float(math.ceil(_nps(this_month)))},
+    ]  # fmt: skip
+
+
+def demo_actions(brand: DemoBrand) -> list[dict]:
+    """The action recorded where the incident is: at its store, on the day it starts (what changed
+    then), so the root cause's before/after test of that store compares the weeks either side."""
+    incident = brand.story["incident"]
+    if incident is None:
+        return []
+    return [{"action_date": date.fromisoformat(incident["start"]), "scope_type": "store",
+             "scope_value": incident["store_id"],
+             "description": f"New {incident['touchpoint'].lower()} partner and process"}]  # fmt: skip
+
+
+def record_demo_plans(engine: Engine, brand: DemoBrand) -> tuple[int, int]:
+    """Store :func:`demo_goals` and :func:`demo_actions` unless already there (a second ``python -m cx
+    demo`` adds nothing); return how many goals and actions were added."""
+    stored = goal_rows(engine, scope=Scope())
+    known = {tuple(row[name] for name in GOAL_FIELDS) for row in stored.to_dict("records")}
+    goals = [goal for goal in demo_goals(brand) if tuple(goal[name] for name in GOAL_FIELDS) not in known]
+    for goal in goals:
+        insert_goal(engine, goal)
+    actions = 0
+    for action in demo_actions(brand):
+        done = actions_for(
+            engine, scope_type=action["scope_type"], scope_value=action["scope_value"], scope=Scope()
+        )
+        if not any(row["action_date"] == action["action_date"] and row["description"] == action["description"]
+                   for row in done):  # fmt: skip
+            insert_action(engine, **action)
+            actions += 1
+    return len(goals), actions
+
+
 # --- Checks -------------------------------------------------------------------------------
 
 
@@ -1271,6 +1364,7 @@ def _story(
         else {**where(world.tiny), "responses_per_month": world.tiny_responses},
         "new_stores": {stores["store_id"][i]: stores["opened_on"][i] for i in opening},
         "regions": tuple(regions),
+        "currency": DEMO_CURRENCY,
         "seasonality": {
             "sales_index_by_month": dict(zip(range(1, 13), _MONTH_SALES.tolist(), strict=True)),
             "sales_peak_month": int(np.argmax(_MONTH_SALES)) + 1,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cx.ingest.schema import ATTRIBUTE_PREFIX, DERIVABLE_IDS, FieldSpec, attribute_spec, field_specs
+from cx.ingest.wording import COMMAND_LINE, Remedies
 
 IGNORE = "-"
 
@@ -33,7 +34,7 @@ class ColumnMapping:
 
     def describe(self) -> str:
         parts = [f"{source} -> {name}" for name, source in self.sources.items()]
-        parts += [f"{name} = {value!r} (--set)" for name, value in self.constants.items()]
+        parts += [f"{name} = {value!r} (constant)" for name, value in self.constants.items()]
         return "columns: " + ", ".join(parts)
 
 
@@ -55,11 +56,13 @@ def map_columns(
     overrides: dict[str, str] | None = None,
     constants: dict[str, str] | None = None,
     create_stores: bool = False,
+    remedies: Remedies = COMMAND_LINE,
 ) -> ColumnMapping:
     """Map source ``columns`` to the fields of ``kind``.
 
     An exact canonical name beats an alias; ``--map SOURCE=FIELD`` beats both (``FIELD`` ``-`` drops
-    the column). ``--set FIELD=VALUE`` fills a field with a constant and wins over the file.
+    the column). ``--set FIELD=VALUE`` fills a field with a constant and wins over the file. An error
+    for a missing field ends with the advice of ``remedies``.
     """
     specs = {spec.name: spec for spec in field_specs(kind, create_stores=create_stores)}
     overrides = dict(overrides or {})
@@ -111,12 +114,12 @@ def map_columns(
         raise ColumnMappingError(
             f"The {kind} file is missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(repr(m) for m in missing)} (found: {', '.join(columns) or 'none'}); "
-            f"rename the column, or pass --map 'SOURCE={missing[0]}' or --set {missing[0]}=VALUE."
+            f"{remedies.missing_field.format(field=missing[0])}."
         )
     if kind == "sales" and not {"revenue", "transactions"} & (set(mapping.sources) | set(mapping.constants)):
         raise ColumnMappingError(
             f"The sales file needs a 'revenue' or a 'transactions' column (found: {', '.join(columns)}); "
-            "pass --map 'SOURCE=revenue' or --map 'SOURCE=transactions'."
+            f"{remedies.sales_amount}."
         )
     return mapping
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cx.ingest.wording import COMMAND_LINE, Remedies, plural
+
 # Regular expressions run in Arrow's RE2 engine on this dtype; on pandas' default ``str`` dtype
 # ``str.extract`` would call Python's ``re`` once per value. Under RE2 an optional group that does
 # not take part in a match comes back as '' instead of missing, so every group below is non-empty
@@ -79,7 +81,12 @@ class _Reading:
 
 
 def parse_dates(
-    values: pd.Series, *, column: str, date_format: str | None = None, as_of: dt.date | None = None
+    values: pd.Series,
+    *,
+    column: str,
+    date_format: str | None = None,
+    as_of: dt.date | None = None,
+    remedies: Remedies = COMMAND_LINE,
 ) -> ParsedDates:
     """Read a column of dates, choosing one format for the whole column.
 
@@ -88,7 +95,8 @@ def parse_dates(
     two-digit years, optional time with optional AM/PM), or Y-m (month precision, dated the first
     day of the month). m/d against d/m is settled by the values whose first or second field exceeds
     12; when none does, m/d is chosen, except for dotted dates (d.m.Y), and ``rule`` says how to
-    override. ``date_format`` (strptime codes) skips the detection.
+    override. ``date_format`` (strptime codes) skips the detection. ``remedies`` names the options in
+    ``rule`` and in the reasons.
 
     Relative dates ('yesterday', '3 weeks ago', 'Edited a year ago') count back from ``as_of``:
     days and weeks give day precision (seconds, minutes and hours ago give the as-of day itself);
@@ -98,20 +106,20 @@ def parse_dates(
     codes, distinct = _distinct(text)
     rows = pd.Series(np.bincount(codes, minlength=len(distinct)))  # how many rows hold each value
     empty = distinct.eq("")
-    relative = _relative_dates(distinct, rows, as_of)
+    relative = _relative_dates(distinct, rows, as_of, remedies.as_of)
     is_relative = relative.precision.ne("")
     absolute = ~empty & ~is_relative
     if date_format:
-        reading = _read_with_format(distinct[absolute], date_format, column)
+        reading = _read_with_format(distinct[absolute], date_format, column, remedies.date_format)
     else:
-        reading = _read_detected(distinct[absolute], rows[absolute], column)
+        reading = _read_detected(distinct[absolute], rows[absolute], column, remedies.date_format_to)
 
     dates = relative.values.where(~absolute, reading.values)
     precision = relative.precision.where(~absolute, reading.precision).mask(dates.isna(), "")
     reason = pd.Series(
         np.select(
             [empty, absolute & dates.isna(), is_relative & dates.isna()],
-            ["empty", "not a date", "relative date needs --as-of"],
+            ["empty", "not a date", f"relative date needs {remedies.as_of}"],
             "",
         ),
         dtype="str",
@@ -156,14 +164,10 @@ def _number(digits: pd.Series) -> pd.Series:
     return digits.mask(digits.eq("")).astype("float64[pyarrow]").astype("float64")
 
 
-def _plural(count: int, noun: str = "row") -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _relative_dates(text: pd.Series, rows: pd.Series, as_of: dt.date | None) -> _Reading:
+def _relative_dates(text: pd.Series, rows: pd.Series, as_of: dt.date | None, as_of_name: str) -> _Reading:
     """Resolve 'yesterday', '3 months ago' ...; precision is '' exactly for values that are not relative.
 
-    Without ``as_of`` the dates stay NaT and the rule says that --as-of is needed.
+    Without ``as_of`` the dates stay NaT and the rule says that the option ``as_of_name`` is needed.
     """
     found = _extract(text, RELATIVE_PATTERN)
     count = _number(found["count"].replace({"a": "1", "an": "1", "one": "1"}))
@@ -179,11 +183,11 @@ def _relative_dates(text: pd.Series, rows: pd.Series, as_of: dt.date | None) -> 
     if not is_relative.any():
         return _Reading(dates, precision, "")
     found_text = (
-        f"{_plural(int(rows[is_relative].sum()), 'relative date')} such as '{text[is_relative].iloc[0]}'"
+        f"{plural(int(rows[is_relative].sum()), 'relative date')} such as '{text[is_relative].iloc[0]}'"
     )
     if as_of is None:
         verb = "needs" if rows[is_relative].sum() == 1 else "need"
-        return _Reading(dates, precision, f"{found_text} {verb} --as-of (the date the file was saved)")
+        return _Reading(dates, precision, f"{found_text} {verb} {as_of_name} (the date the file was saved)")
     anchor = pd.Timestamp(as_of).normalize()
     dates = dates.mask(days.notna(), (anchor - pd.to_timedelta(days, unit="D")).astype("datetime64[ns]"))
     month_number = anchor.year * 12 + anchor.month - 1 - months
@@ -192,16 +196,16 @@ def _relative_dates(text: pd.Series, rows: pd.Series, as_of: dt.date | None) -> 
     return _Reading(dates, precision, f"{found_text} resolved against {anchor.date().isoformat()}")
 
 
-def _read_with_format(text: pd.Series, date_format: str, column: str) -> _Reading:
+def _read_with_format(text: pd.Series, date_format: str, column: str, option: str) -> _Reading:
     if "%" not in date_format:
         raise DateFormatError(
-            f"--date-format {date_format!r} has no strptime codes; write e.g. %d/%m/%Y for 31/12/2024."
+            f"{option} {date_format!r} has no strptime codes; write e.g. %d/%m/%Y for 31/12/2024."
         )
     try:
         dates = pd.to_datetime(text, format=date_format, errors="coerce")
     except ValueError as error:
         raise DateFormatError(
-            f"--date-format {date_format!r} is not a usable format ({error}); write e.g. %d/%m/%Y."
+            f"{option} {date_format!r} is not a usable format ({error}); write e.g. %d/%m/%Y."
         ) from error
     if dates.dt.tz is not None:
         dates = dates.dt.tz_localize(None)
@@ -210,11 +214,11 @@ def _read_with_format(text: pd.Series, date_format: str, column: str) -> _Readin
     return _Reading(
         dates,
         pd.Series(precision, index=text.index, dtype="str"),
-        f"{column} read with --date-format {date_format}",
+        f"{column} read with {option} {date_format}",
     )
 
 
-def _read_detected(text: pd.Series, rows: pd.Series, column: str) -> _Reading:
+def _read_detected(text: pd.Series, rows: pd.Series, column: str, override: str) -> _Reading:
     """Try every known field order on the whole column and keep the one that reads the most rows."""
     parts = _extract(text, DATE_PATTERN)
     field1, field2, field3 = (_number(parts[name]) for name in ("field1", "field2", "field3"))
@@ -251,6 +255,7 @@ def _read_detected(text: pd.Series, rows: pd.Series, column: str) -> _Reading:
             year="Y" if width3[day_month].eq(4).any() else "y",
             firsts=int(rows[day_month & field1.gt(12)].sum()),
             seconds=int(rows[day_month & field2.gt(12)].sum()),
+            override=override,
         )
     return _Reading(dates, pd.Series("month" if best == "ym" else "day", index=text.index, dtype="str"), rule)
 
@@ -279,23 +284,24 @@ def _most_common(separators: pd.Series, rows: pd.Series) -> str:
 
 
 def _field_order_rule(
-    column: str, *, day_first: bool, separator: str, year: str, firsts: int, seconds: int
+    column: str, *, day_first: bool, separator: str, year: str, firsts: int, seconds: int, override: str
 ) -> str:
-    """How m/d or d/m was chosen; ``firsts``/``seconds`` count rows whose first/second field exceeds 12."""
+    """How m/d or d/m was chosen; ``firsts``/``seconds`` count rows whose first/second field exceeds 12;
+    ``override`` is the template of the advice to pass another format."""
     label = separator.join(["d", "m", year] if day_first else ["m", "d", year])
     if not firsts and not seconds:
-        override = separator.join(["%m", "%d", f"%{year}"] if day_first else ["%d", "%m", f"%{year}"])
+        other_format = separator.join(["%m", "%d", f"%{year}"] if day_first else ["%d", "%m", f"%{year}"])
         because = "; dotted dates are day-first" if day_first else ""
         return (
             f"{column} is ambiguous: every value fits m{separator}d and d{separator}m; read as {label}{because}; "
-            f"pass --date-format {override} if the file is {'month' if day_first else 'day'}-first"
+            f"{override.format(format=other_format)} if the file is {'month' if day_first else 'day'}-first"
         )
     other = separator.join(["m", "d", year] if day_first else ["d", "m", year])
     if day_first:
-        evidence, misfits = f"the first field exceeds 12 in {_plural(firsts)}", seconds
+        evidence, misfits = f"the first field exceeds 12 in {plural(firsts)}", seconds
     else:
-        evidence, misfits = f"the second field exceeds 12 in {_plural(seconds)}", firsts
-    unread = f"; {_plural(misfits)} fitting only {other} not read" if misfits else ""
+        evidence, misfits = f"the second field exceeds 12 in {plural(seconds)}", firsts
+    unread = f"; {plural(misfits)} fitting only {other} not read" if misfits else ""
     return f"{column} read as {label}: {evidence}{unread}"
 
 

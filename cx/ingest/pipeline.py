@@ -25,6 +25,7 @@ from cx.ingest.plan import (
 from cx.ingest.readers import RawTable, UnreadableFileError, read_table
 from cx.ingest.schema import DERIVABLE_IDS, UNASSIGNED_REGION
 from cx.ingest.validate import MISSING_SPELLINGS, ScaleMismatchError, ValidatedRows, validate_rows
+from cx.ingest.wording import COMMAND_LINE, Remedies, plural, share_rejected
 from cx.ingest.writer import Progress, write_batch
 from cx.present.exports import to_csv_bytes
 from cx.store.catalogue import canonical_touchpoint_names
@@ -84,12 +85,14 @@ def load_file(
     *,
     reports_dir: Path,
     progress: Progress | None = None,
+    remedies: Remedies = COMMAND_LINE,
 ) -> ImportSummary:
     """Import one CSV/XLSX file of ``kind``; raises :class:`ImportFailed` when nothing was loaded."""
     content = Path(path).read_bytes()
     return load_bytes(
-        engine, kind, content, options, file_name=str(path), reports_dir=reports_dir, progress=progress
-    )
+        engine, kind, content, options, file_name=str(path), reports_dir=reports_dir, progress=progress,
+        remedies=remedies,
+    )  # fmt: skip
 
 
 def load_bytes(
@@ -101,15 +104,17 @@ def load_bytes(
     file_name: str,
     reports_dir: Path,
     progress: Progress | None = None,
+    remedies: Remedies = COMMAND_LINE,
 ) -> ImportSummary:
-    """Import file ``content`` (as uploaded in the browser or read from disk)."""
+    """Import file ``content`` (as uploaded in the browser or read from disk); ``remedies`` words the
+    advice in messages for the caller's controls."""
     summary = ImportSummary(kind=kind, file=file_name)
     try:
-        table = read_table(content, file_name=file_name, encoding=options.encoding)
+        table = read_table(content, file_name=file_name, encoding=options.encoding, remedies=remedies)
     except UnreadableFileError as error:
         raise _failed(summary, str(error)) from None
     sha256 = hashlib.sha256(content).hexdigest()
-    return _load_table(engine, kind, table, options, summary, sha256, reports_dir, progress)
+    return _load_table(engine, kind, table, options, summary, sha256, reports_dir, progress, remedies)
 
 
 def load_frame(
@@ -127,10 +132,12 @@ def load_frame(
     )
     summary = ImportSummary(kind=kind, file=name)
     sha256 = hashlib.sha256(content).hexdigest()
-    return _load_table(engine, kind, table, options, summary, sha256, reports_dir, None)
+    return _load_table(engine, kind, table, options, summary, sha256, reports_dir, None, COMMAND_LINE)
 
 
-def preview_mapping(kind: str, columns: list[str], options: ImportOptions) -> ColumnMapping:
+def preview_mapping(
+    kind: str, columns: list[str], options: ImportOptions, *, remedies: Remedies = COMMAND_LINE
+) -> ColumnMapping:
     """The column mapping an import with these options would use (for the Data page)."""
     return map_columns(
         columns,
@@ -138,54 +145,35 @@ def preview_mapping(kind: str, columns: list[str], options: ImportOptions) -> Co
         overrides=options.mapping,
         constants=options.constants,
         create_stores=options.create_stores,
+        remedies=remedies,
     )
 
 
 def _load_table(
-    engine, kind, table: RawTable, options: ImportOptions, summary, sha256, reports_dir, progress
+    engine, kind, table: RawTable, options: ImportOptions, summary, sha256, reports_dir, progress, remedies
 ):
-    summary.rows_read = len(table.frame) + len(table.malformed)
+    summary.rows_read = table.rows
     if table.encoding_detected and table.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
-        summary.notices.append(f"encoding detected as {table.encoding}; pass --encoding to override")
-    try:
-        mapping = preview_mapping(kind, list(table.frame.columns), options)
-    except ColumnMappingError as error:
-        raise _failed(summary, str(error)) from None
-    summary.notices.append(mapping.describe())
-    if mapping.unused:
-        summary.notices.append("columns not used: " + ", ".join(mapping.unused))
-
-    strings = apply_mapping(table.frame, mapping)
-    if kind == "stores":
-        summary.notices += _fill_store_defaults(strings)
-    id_field = DERIVABLE_IDS.get(kind)
-    if id_field and id_field not in strings:
-        strings[id_field] = derive_ids(strings, kind)
-        mapping.sources[id_field] = f"{id_field} (derived from row content)"
-        summary.notices.append(
-            f"no {id_field} column: ids derived from each row's content, so re-imports stay idempotent"
-        )
+        summary.notices.append(f"encoding detected as {table.encoding}; {remedies.encoding}")
+    mapping, strings = _mapped_strings(kind, table, options, summary, remedies)
     try:
         checked = validate_rows(
-            strings, table.row_numbers, mapping,
-            rescale=options.rescale, date_format=options.date_format, as_of=options.as_of,
+            strings, table.row_numbers, mapping, rescale=options.rescale, date_format=options.date_format,
+            as_of=options.as_of, remedies=remedies,
         )  # fmt: skip
     except (ScaleMismatchError, ValueError) as error:
         raise _failed(summary, str(error)) from None
     summary.notices += checked.notices
 
-    plan, rejects = _plan(engine, kind, checked, table, mapping, options)
+    plan, rejects = _plan(engine, kind, checked, table, mapping, options, remedies)
     summary.notices += plan.notices
     summary.rows_rejected = rejects["row"].nunique() if len(rejects) else 0
     summary.rejects = rejects[REJECT_COLUMNS]
     if len(rejects):
         summary.rejects_file = str(_write_rejects(rejects[REJECT_COLUMNS], reports_dir, kind, summary.file))
     if options.strict and summary.rows_rejected:
-        raise _failed(
-            summary,
-            f"--strict: {summary.rows_rejected} of {summary.rows_read} rows were rejected, so nothing was "
-            f"loaded; the reasons are in {summary.rejects_file}.",
-        )
+        rejected = share_rejected(summary.rows_rejected, summary.rows_read)
+        raise _failed(summary, remedies.strict.format(rejected=rejected, rejects_file=summary.rejects_file))
     if len(table.frame) == 0 and not table.malformed:
         summary.notices.append("the file has a header but no data rows")
     result = write_batch(
@@ -199,8 +187,32 @@ def _load_table(
     return summary
 
 
+def _mapped_strings(
+    kind, table: RawTable, options: ImportOptions, summary: ImportSummary, remedies: Remedies
+) -> tuple[ColumnMapping, pd.DataFrame]:
+    """The file's columns as canonical fields (strings), store defaults filled and ids derived."""
+    try:
+        mapping = preview_mapping(kind, list(table.frame.columns), options, remedies=remedies)
+    except ColumnMappingError as error:
+        raise _failed(summary, str(error)) from None
+    summary.notices.append(mapping.describe())
+    if mapping.unused:
+        summary.notices.append("columns not used: " + ", ".join(mapping.unused))
+    strings = apply_mapping(table.frame, mapping)
+    if kind == "stores":
+        summary.notices += _fill_store_defaults(strings)
+    id_field = DERIVABLE_IDS.get(kind)
+    if id_field and id_field not in strings:
+        strings[id_field] = derive_ids(strings, kind)
+        mapping.sources[id_field] = f"{id_field} (derived from row content)"
+        summary.notices.append(
+            f"no {id_field} column: ids derived from each row's content, so re-imports stay idempotent"
+        )
+    return mapping, strings
+
+
 def _plan(
-    engine, kind, checked: ValidatedRows, table: RawTable, mapping, options
+    engine, kind, checked: ValidatedRows, table: RawTable, mapping, options, remedies: Remedies
 ) -> tuple[LoadPlan, pd.DataFrame]:
     values = checked.values
     rows = pd.Series(table.row_numbers, index=values.index)
@@ -218,12 +230,11 @@ def _plan(
         if options.create_stores:
             plan.new_stores = stores_to_create(valid, known)
             if len(plan.new_stores):
-                plan.notices.append(
-                    f"{len(plan.new_stores)} new stores created from the file (--create-stores)"
-                )
+                plan.notices.append(f"{plural(len(plan.new_stores), 'new store')} created from the file")
         else:
+            source = mapping.sources.get("store_id", "store_id")
             unknown = unknown_store_rejects(
-                valid, rows.loc[valid.index], known, mapping.sources.get("store_id", "store_id")
+                valid, rows.loc[valid.index], known, source, remedies.create_stores
             )
             reject_parts.append(unknown)
             valid = valid.loc[~valid.index.isin(unknown["frame_index"])]
@@ -258,7 +269,9 @@ def _fill_store_defaults(strings: pd.DataFrame) -> list[str]:
     blank = strings["region"].isin(MISSING_SPELLINGS | {""})
     if blank.any():
         strings.loc[blank, "region"] = UNASSIGNED_REGION
-        notices.append(f"{int(blank.sum())} stores without a region placed in {UNASSIGNED_REGION!r}")
+        notices.append(
+            f"{plural(int(blank.sum()), 'store')} without a region placed in {UNASSIGNED_REGION!r}"
+        )
     if "name" not in strings:
         strings["name"] = strings["store_id"]
         notices.append("no name column: store ids used as names")

@@ -73,8 +73,9 @@ def split_file_duplicates(
 
 
 def unknown_store_rejects(
-    values: pd.DataFrame, row_numbers: pd.Series, known: set[str], source: str
+    values: pd.DataFrame, row_numbers: pd.Series, known: set[str], source: str, remedy: str
 ) -> pd.DataFrame:
+    """A reject for each row naming a store the database lacks; ``remedy`` says how to create them."""
     unknown = ~values["store_id"].isin(known) & values["store_id"].notna()
     return pd.DataFrame(
         {
@@ -82,7 +83,7 @@ def unknown_store_rejects(
             "row": row_numbers[unknown].to_numpy(),
             "column": source,
             "value": values.loc[unknown, "store_id"].to_numpy(),
-            "reason": "unknown store: load it in a stores file first, or pass --create-stores",
+            "reason": f"unknown store: load it in a stores file first, or {remedy}",
         }
     )
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cx.ingest.wording import COMMAND_LINE, Remedies
+
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -33,7 +35,6 @@ MAX_CONTROL_SHARE = 0.01
 QUOTED = re.compile(r'"[^"]*"')
 MIDNIGHT_SUFFIX = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 NO_HEADER = "Row 1 has no column names. The first row of the file must name the columns (the header)."
-ENCODING_ADVICE = "--encoding cp1256 for Arabic Windows files or --encoding cp1252 for Western European ones"
 
 
 def _is_arabic_letter(byte: int) -> bool:
@@ -59,6 +60,11 @@ class RawTable:
     )
     encoding_detected: bool  # False when the caller forced the encoding
     malformed: list[tuple[int, str]]  # (row number, reason) of records left out of the frame
+
+    @property
+    def rows(self) -> int:
+        """Data rows of the file: those in the table and the malformed ones (blank records not counted)."""
+        return len(self.frame) + len(self.malformed)
 
 
 def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
@@ -115,7 +121,9 @@ def _windows_code_page(sample: bytes, byte_values: np.ndarray) -> str:
     return "cp1252"
 
 
-def read_table(source: Path | bytes, *, file_name: str, encoding: str | None = None) -> RawTable:
+def read_table(
+    source: Path | bytes, *, file_name: str, encoding: str | None = None, remedies: Remedies = COMMAND_LINE
+) -> RawTable:
     """Read a CSV (any of the supported encodings, delimiter , ; tab or |) or the first sheet of an XLSX.
 
     A workbook is recognised by its content (a zip archive), whatever its name. ``encoding`` forces
@@ -123,7 +131,8 @@ def read_table(source: Path | bytes, *, file_name: str, encoding: str | None = N
     file with the header as row 1: a quoted cell spanning several lines is one record, and blank
     records are dropped but still counted. Records with more fields than the header (not counting
     empty trailing ones) are left out and listed in ``malformed``; records with fewer fields are
-    padded with empty cells, as Excel leaves out trailing empty fields in some exports.
+    padded with empty cells, as Excel leaves out trailing empty fields in some exports. ``remedies``
+    words the advice of a file that cannot be decoded.
     """
     data = _load(source, file_name)
     if data.startswith(ZIP_MAGIC):
@@ -132,7 +141,7 @@ def read_table(source: Path | bytes, *, file_name: str, encoding: str | None = N
         raise UnreadableFileError(
             f"{file_name} is an old-style .xls workbook. Open it in Excel and save it as .xlsx or CSV."
         )
-    return _read_csv(data, file_name, encoding)
+    return _read_csv(data, file_name, encoding, remedies)
 
 
 def _load(source: Path | bytes, file_name: str) -> bytes:
@@ -163,12 +172,12 @@ def _read_xlsx(data: bytes, file_name: str) -> RawTable:
     return RawTable(frame, row_numbers, "xlsx", True, [])
 
 
-def _read_csv(data: bytes, file_name: str, forced_encoding: str | None) -> RawTable:
+def _read_csv(data: bytes, file_name: str, forced_encoding: str | None, remedies: Remedies) -> RawTable:
     if forced_encoding:
         encoding = _known_encoding(forced_encoding)
     else:
         encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES)
-    text = _decode(data, encoding, file_name, forced=bool(forced_encoding))
+    text = _decode(data, encoding, file_name, forced=bool(forced_encoding), advice=remedies.real_encoding)
     if not text or text.isspace():
         raise UnreadableFileError("The file is empty.")
     _reject_binary(text, file_name)
@@ -190,7 +199,7 @@ def _known_encoding(name: str) -> str:
         ) from error
 
 
-def _decode(data: bytes, encoding: str, file_name: str, *, forced: bool) -> str:
+def _decode(data: bytes, encoding: str, file_name: str, *, forced: bool, advice: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -198,7 +207,7 @@ def _decode(data: bytes, encoding: str, file_name: str, *, forced: bool) -> str:
         how = "as requested" if forced else "as detected"
         raise UnreadableFileError(
             f"{file_name} cannot be decoded as {encoding} ({how}): byte {error.start} near line {line} "
-            f"is not valid in that encoding. Pass the file's real encoding, e.g. {ENCODING_ADVICE}."
+            f"is not valid in that encoding. {advice}."
         ) from error
 
 

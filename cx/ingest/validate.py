@@ -11,6 +11,7 @@ import pandas as pd
 from cx.ingest.mapping import ColumnMapping
 from cx.ingest.parsing import parse_dates, parse_numbers
 from cx.ingest.schema import MAX_ID_LENGTH, MAX_SHORT_LENGTH, FieldSpec
+from cx.ingest.wording import COMMAND_LINE, Remedies
 
 MISSING_TOKENS = frozenset({"na", "n/a", "null", "none", "nan", "?", "-", "#n/a", "missing", "nil"})
 MISSING_SPELLINGS = frozenset(
@@ -67,11 +68,12 @@ def validate_rows(
     date_format: str | None = None,
     as_of: dt.date | None = None,
     today: dt.date | None = None,
+    remedies: Remedies = COMMAND_LINE,
 ) -> ValidatedRows:
     """Type every mapped field; collect ``(row, column, value, reason)`` for each bad cell.
 
     Row numbers are spreadsheet row numbers (header = row 1). Dates after ``as_of`` (or today) are
-    rejected as in the future.
+    rejected as in the future. ``remedies`` names the options in reasons and notices.
     """
     rescale = rescale or {}
     latest = pd.Timestamp(as_of or today or dt.date.today()) + FUTURE_TOLERANCE
@@ -82,10 +84,12 @@ def validate_rows(
     for name in strings.columns:
         spec = mapping.specs[name]
         raw = strings[name].astype("str")
-        source = mapping.sources.get(name, f"--set {name}")
+        source = mapping.sources.get(name) or remedies.constant.format(field=name)
         empty = raw.eq("") | (spec.type != "text" and raw.isin(MISSING_SPELLINGS))
         if spec.type in ("datetime", "date"):
-            parsed = parse_dates(raw.where(~empty, ""), column=name, date_format=date_format, as_of=as_of)
+            parsed = parse_dates(
+                raw.where(~empty, ""), column=name, date_format=date_format, as_of=as_of, remedies=remedies
+            )
             reason = parsed.reason.where(~empty, "")
             future = parsed.values.gt(latest)
             reason = reason.mask(
@@ -99,7 +103,8 @@ def validate_rows(
             if not empty.all():
                 notices.append(parsed.rule)
         elif spec.type in ("score", "rating", "amount", "count", "latitude", "longitude"):
-            number, reason = _numbers(raw, empty, spec, source, rescale.get(name) or _wildcard(rescale, name))
+            scale = rescale.get(name) or _wildcard(rescale, name)
+            number, reason = _numbers(raw, empty, spec, source, scale, remedies)
             values[name] = number
         else:
             reason = pd.Series("", index=raw.index)
@@ -109,19 +114,8 @@ def validate_rows(
             values[name] = raw.where(~empty, None)
         if spec.required:
             reason = reason.mask(empty, "empty")
-        bad = reason.ne("")
-        if bad.any():
-            reasons.append(
-                pd.DataFrame(
-                    {
-                        "frame_index": strings.index[bad],
-                        "row": row_numbers[bad.to_numpy()],
-                        "column": source,
-                        "value": raw[bad].to_numpy(),
-                        "reason": reason[bad].to_numpy(),
-                    }
-                )
-            )
+        if reason.ne("").any():
+            reasons.append(_rejects(raw, reason, row_numbers, source))
     rejects = (
         pd.concat(reasons, ignore_index=True).sort_values(["row", "column"], kind="stable")
         if reasons
@@ -130,12 +124,31 @@ def validate_rows(
     return ValidatedRows(values=values, precision=precision, rejects=rejects, notices=notices)
 
 
+def _rejects(raw: pd.Series, reason: pd.Series, row_numbers: np.ndarray, source: str) -> pd.DataFrame:
+    """One reject record per cell of column ``source`` with a reason."""
+    bad = reason.ne("")
+    return pd.DataFrame(
+        {
+            "frame_index": raw.index[bad],
+            "row": row_numbers[bad.to_numpy()],
+            "column": source,
+            "value": raw[bad].to_numpy(),
+            "reason": reason[bad].to_numpy(),
+        }
+    )
+
+
 def _wildcard(rescale: dict[str, tuple[float, float]], name: str) -> tuple[float, float] | None:
     return rescale.get("attr_*") if name.startswith("attr_") else None
 
 
 def _numbers(
-    raw: pd.Series, empty: pd.Series, spec: FieldSpec, source: str, source_scale: tuple[float, float] | None
+    raw: pd.Series,
+    empty: pd.Series,
+    spec: FieldSpec,
+    source: str,
+    source_scale: tuple[float, float] | None,
+    remedies: Remedies,
 ) -> tuple[pd.Series, pd.Series]:
     number = parse_numbers(raw.where(~empty, ""))
     reason = pd.Series("", index=raw.index).mask(number.isna() & ~empty, "not a number")
@@ -149,12 +162,12 @@ def _numbers(
         low, high = spec.scale
         if source_scale is None:
             outside = number.lt(low) | number.gt(high)
-            _check_scale(number, outside, spec, source)
+            _check_scale(number, outside, spec, source, remedies.rescale_to)
             whole = True
         else:
             a, b = source_scale
             outside = number.lt(a) | number.gt(b)
-            reason = reason.mask(outside, f"outside {_fmt(a)}-{_fmt(b)} (--rescale)")
+            reason = reason.mask(outside, f"outside {_fmt(a)}-{_fmt(b)} ({remedies.rescale})")
             number = low + (number - a) * (high - low) / (b - a)
             whole = spec.type == "score"
         reason = reason.mask(outside & reason.eq(""), f"outside {_fmt(low)}-{_fmt(high)}")
@@ -164,15 +177,16 @@ def _numbers(
     return number.where(reason.eq("")), reason
 
 
-def _check_scale(number: pd.Series, outside: pd.Series, spec: FieldSpec, source: str) -> None:
+def _check_scale(number: pd.Series, outside: pd.Series, spec: FieldSpec, source: str, remedy: str) -> None:
     count, present = int(outside.sum()), int(number.notna().sum())
     if count >= SCALE_MIN_COUNT and count > SCALE_SHARE * present:
         low, high = spec.scale
         observed = f"{_fmt(number.min())}-{_fmt(number.max())}"
+        advice = remedy.format(field=spec.name, low=_fmt(number.min()), high=_fmt(number.max()))
         raise ScaleMismatchError(
             f"Column {source!r} ({spec.name}) holds values {observed}, {count} of {present} outside our "
-            f"{_fmt(low)}-{_fmt(high)} scale, so the file seems to use another scale; if it does, pass "
-            f"--rescale {spec.name}={observed} to map it onto {_fmt(low)}-{_fmt(high)}."
+            f"{_fmt(low)}-{_fmt(high)} scale, so the file seems to use another scale; if it does, "
+            f"{advice} to map it onto {_fmt(low)}-{_fmt(high)}."
         )
 
 

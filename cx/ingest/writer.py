@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,25 +102,24 @@ def write_batch(
 
 def _insert_facts(connection: Connection, kind: str, facts: pd.DataFrame, progress: Progress | None) -> int:
     table, key, columns = FACT_TABLES[kind]
-    rows = _rows(facts, columns)
     if connection.dialect.name == "postgresql":
-        return _copy_insert(connection, table, key, columns, rows, progress)
+        return _copy_insert(connection, table, key, columns, facts, progress)
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
         f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
     )
     cursor = connection.connection.driver_connection.cursor()
     inserted = 0
-    for start in range(0, len(rows), CHUNK_ROWS):
-        cursor.executemany(sql, rows[start : start + CHUNK_ROWS])
+    for done, rows in _chunks(facts, columns):
+        cursor.executemany(sql, rows)
         inserted += cursor.rowcount
         if progress:
-            progress(min(start + CHUNK_ROWS, len(rows)), len(rows))
+            progress(done, len(facts))
     cursor.close()
     return inserted
 
 
-def _copy_insert(connection, table, key, columns, rows, progress) -> int:
+def _copy_insert(connection, table, key, columns, facts: pd.DataFrame, progress) -> int:
     staging = f"staging_{table}"
     column_list = ", ".join(columns)
     cursor = connection.connection.driver_connection.cursor()
@@ -128,10 +127,11 @@ def _copy_insert(connection, table, key, columns, rows, progress) -> int:
         f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {column_list} FROM {table} WITH NO DATA"
     )
     with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
-        for number, row in enumerate(rows, 1):
-            copy.write_row(row)
-            if progress and number % CHUNK_ROWS == 0:
-                progress(number, len(rows))
+        for done, rows in _chunks(facts, columns):
+            for row in rows:
+                copy.write_row(row)
+            if progress:
+                progress(done, len(facts))
     cursor.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
         f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
@@ -139,8 +139,8 @@ def _copy_insert(connection, table, key, columns, rows, progress) -> int:
     inserted = cursor.rowcount
     cursor.execute(f"DROP TABLE {staging}")
     cursor.close()
-    if progress:
-        progress(len(rows), len(rows))
+    if progress and facts.empty:
+        progress(0, 0)
     return inserted
 
 
@@ -158,9 +158,13 @@ def _insert_attributes(connection: Connection, attributes: pd.DataFrame, batch_i
         )
 
 
-def _rows(facts: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
-    """Row tuples of plain Python values (None for missing), dates as ISO text."""
-    return list(zip(*(_plain(facts[c]) if c in facts else [None] * len(facts) for c in columns), strict=True))
+def _chunks(facts: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[tuple[int, Iterator[tuple]]]:
+    """``CHUNK_ROWS`` rows at a time, as tuples of plain Python values (None for missing, dates as ISO
+    text), with the number of rows done after each chunk; only one chunk's Python values exist at once."""
+    for start in range(0, len(facts), CHUNK_ROWS):
+        part = facts.iloc[start : start + CHUNK_ROWS]
+        values = [_plain(part[c]) if c in part else [None] * len(part) for c in columns]
+        yield start + len(part), zip(*values, strict=True)
 
 
 def _plain(series: pd.Series) -> list:

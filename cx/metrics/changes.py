@@ -17,6 +17,7 @@ from cx.periods import Period
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
+MIN_STATED_ANSWERS = 30  # fewer answers in a window: a small sample, flagged and never stated as a finding
 CHANGE_METRICS = tuple(key for key, m in METRICS.items() if hasattr(m.estimator, "change"))
 
 

@@ -10,6 +10,7 @@ are in :mod:`cx.stats`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,8 @@ def _change(before, after, test: stats.TestResult, n_before, n_after, scale: flo
 class NetPromoter:
     """NPS = 100 (promoters - detractors) / n from the counts per score 0-10: adjusted-Wald interval,
     difference z-test (:func:`cx.stats.nps_interval`, :func:`cx.stats.nps_difference_test`)."""
+
+    test_name: ClassVar[str] = "z-test of the difference of two NPS on the answer counts"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -106,6 +109,8 @@ class NetPromoter:
 class Share:
     """Share of answers in ``hits`` (one rollup column or several summed) out of ``n``, in percent:
     Wilson interval, two-proportion z-test with Newcombe's interval for a change."""
+
+    test_name: ClassVar[str] = "two-proportion z-test"
 
     hits: str | tuple[str, ...]
     n: str | tuple[str, ...]
@@ -157,6 +162,8 @@ class Share:
 class Mean:
     """Mean of answers from their count, sum and sum of squares: t-interval, Welch's test for a
     change; ``buckets`` count the answers per scale value (for Kruskal-Wallis)."""
+
+    test_name: ClassVar[str] = "Welch's t-test"
 
     n: str
     total: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cx.config import currency_code
 from cx.metrics.estimators import Estimator, Mean, NetPromoter, Ratio, Share, Total
 from cx.store.rollups import NPS_COUNTS
 
@@ -123,6 +124,8 @@ _STARS = tuple(
     for i in range(1, 6)
 )
 
+_CURRENCY = currency_code()
+
 METRICS: dict[str, Metric] = {
     metric.key: metric
     for metric in (
@@ -160,7 +163,9 @@ METRICS: dict[str, Metric] = {
         _percent("low_rating_pct", "1-2 star reviews (%)", "1-2 star reviews", "reviews", Share("low", "n"),
                  "reviews_n", "rating", {SIDE_BY_SIDE}, n_unit="reviews", higher_is_better=False),
         *_STARS,
-        Metric("revenue", "Revenue", "Revenue", "sales", Total("revenue"), None, (0, math.inf), ",.0f", "{:,.0f}",
+        # Revenue's currency (CX_CURRENCY, read when the program starts) in its label and level format.
+        Metric("revenue", f"Revenue ({_CURRENCY})" if _CURRENCY else "Revenue", "Revenue", "sales", Total("revenue"),
+               None, (0, math.inf), ",.0f", f"{_CURRENCY} {{:,.0f}}" if _CURRENCY else "{:,.0f}",
                "{:.1f} %", "{:+.1f} %", "revenue",
                frozenset({TABLE, HEADLINE, EXPLAIN, GOAL, KPI, SIDE_BY_SIDE}), n_unit="days",
                source_label="Sales"),

@@ -8,9 +8,11 @@ import math
 import altair as alt
 import pandas as pd
 
+from cx.analysis.drivers import QUADRANTS
 from cx.analysis.goals import STATUSES
 from cx.analysis.health import SOURCE_LABELS
 from cx.metrics.registry import METRICS, label
+from cx.present.root_cause import VERDICTS
 
 VERDICT_COLOURS = alt.Scale(domain=["above", "within", "below"], range=["#0072B2", "#999999", "#D55E00"])
 DIVERGING = "blueorange"
@@ -88,23 +90,25 @@ def funnel_chart(league: pd.DataFrame, curve: pd.DataFrame, *, metric: str, targ
 
 
 def heatmap_chart(cells: pd.DataFrame, *, metric: str, min_n: int = 10) -> alt.Chart:
-    """Store x touchpoint scores; cells with fewer than ``min_n`` answers are shown hatched-grey. Clicking
-    a cell selects it (selection parameter ``cell``: its ``store`` and ``touchpoint``)."""
+    """Store x touchpoint scores, rows named by ``place`` (``ST007 · Dubai Al Barsha``) in store order;
+    cells with fewer than ``min_n`` answers are grey. Clicking a cell selects it (selection parameter
+    ``cell``: its ``store`` and ``touchpoint``)."""
     fmt = _format(metric)
     cells = cells.assign(reliable=cells["n"] >= min_n)
+    rows = list(cells.sort_values("store")["place"].drop_duplicates())
     pick = alt.selection_point(name="cell", fields=["store", "touchpoint"], on="click", clear="dblclick")
     return alt.Chart(cells).mark_rect(stroke="#ffffff").encode(
         x=alt.X("touchpoint:N", title=None, sort=alt.SortField("stage_order"), axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
-        y=alt.Y("store:N", title=None),
+        y=alt.Y("place:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         color=alt.when(alt.datum.reliable).then(
             alt.Color("value:Q", title=label(metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
-        ).otherwise(alt.value("#dddddd")),
+        ).otherwise(alt.value("#bdbdbd")),
         opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.5)),
-        tooltip=[alt.Tooltip("store:N", title="Store"), alt.Tooltip("touchpoint:N", title="Touchpoint"),
+        tooltip=[alt.Tooltip("place:N", title="Store"), alt.Tooltip("touchpoint:N", title="Touchpoint"),
                  alt.Tooltip("stage:N", title="Journey stage"), alt.Tooltip("value:Q", title="Score", format=fmt),
                  alt.Tooltip("low:Q", title="95 % low", format=fmt), alt.Tooltip("high:Q", title="95 % high", format=fmt),
                  alt.Tooltip("n:Q", title="n", format=",.0f")],
-    ).add_params(pick)  # fmt: skip
+    ).add_params(pick).properties(height=alt.Step(20))  # fmt: skip
 
 
 def stage_chart(stages: pd.DataFrame, *, metric: str) -> alt.LayerChart:
@@ -113,7 +117,8 @@ def stage_chart(stages: pd.DataFrame, *, metric: str) -> alt.LayerChart:
     value, low, high, n = metric, spec.low, spec.high, spec.n_column
     fmt = _format(metric)
     order = list(stages["stage"])
-    base = alt.Chart(stages).encode(x=alt.X("stage:N", sort=order, title="Journey stage"))
+    stage = alt.X("stage:N", sort=order, title="Journey stage", axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(stages).encode(x=stage)
     bars = base.mark_bar(color="#56B4E9").encode(
         y=alt.Y(f"{value}:Q", title=label(metric)),
         tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip(f"{value}:Q", title="Score", format=fmt),
@@ -124,52 +129,60 @@ def stage_chart(stages: pd.DataFrame, *, metric: str) -> alt.LayerChart:
     return (bars + whiskers).properties(height=260)
 
 
-def quadrant_chart(drivers: pd.DataFrame) -> alt.LayerChart:
-    """Importance (relative weight, with bootstrap interval) against performance, split into quadrants."""
-    base = alt.Chart(drivers).encode(
-        x=alt.X("performance:Q", title="Performance (mean rating)", scale=alt.Scale(zero=False)),
+DRIVER_AXES = {  # target -> (what performance measures, what importance measures)
+    "nps": ("Touchpoint rating: CSAT mean (1-5)", "Importance: share of NPS variance"),
+    "csat": ("Attribute rating: mean (1-5)", "Importance: share of CSAT variance"),
+}
+# fix first, keep strong, watch, lower priority (Okabe-Ito)
+QUADRANT_COLOURS = ("#D55E00", "#0072B2", "#CC79A7", "#999999")
+
+
+def quadrant_chart(drivers: pd.DataFrame, *, target: str) -> alt.LayerChart:
+    """Importance (relative weight as a share of the outcome's variance, with its bootstrap interval)
+    against performance, coloured by quadrant (:data:`cx.analysis.drivers.QUADRANTS`); axis titles
+    name what ``target`` ("nps" or "csat") measures. Dotted: the drivers' mean performance."""
+    performance, importance = DRIVER_AXES[target]
+    data = drivers.assign(priority=drivers["quadrant"].map(QUADRANTS),
+                          name=drivers["driver"].astype(str).str.replace("_", " "))  # fmt: skip
+    low, high = data["performance"].min(), data["performance"].max()
+    span = float(high - low) or 1.0
+    scale = (
+        alt.Scale(domain=[low - 0.05 * span, high + 0.3 * span], nice=False)  # room for the last label
+        if pd.notna(low)
+        else alt.Scale(zero=False)
     )
-    whiskers = base.mark_rule(color="#999999").encode(y=alt.Y("weight_low:Q", title="Importance (relative weight)"),
-                                                      y2="weight_high:Q")  # fmt: skip
-    colours = alt.Scale(domain=["fix first", "keep up", "maintain", "low priority"],
-                        range=["#D55E00", "#0072B2", "#009E73", "#999999"])  # fmt: skip
+    base = alt.Chart(data).encode(x=alt.X("performance:Q", title=performance, scale=scale))
+    whiskers = base.mark_rule(color="#999999").encode(
+        y=alt.Y("weight_low:Q", title=importance, axis=alt.Axis(format=".0%")), y2="weight_high:Q"
+    )
+    colours = alt.Scale(domain=list(QUADRANTS.values()), range=list(QUADRANT_COLOURS))
     points = base.mark_circle(size=140).encode(
         y="weight:Q",
-        color=alt.Color("quadrant:N", title="Priority", scale=colours),
-        tooltip=[alt.Tooltip("driver:N", title="Driver"), alt.Tooltip("weight:Q", title="Weight", format=".3f"),
-                 alt.Tooltip("weight_low:Q", title="95 % low", format=".3f"),
-                 alt.Tooltip("weight_high:Q", title="95 % high", format=".3f"),
+        color=alt.Color("priority:N", title="Priority", scale=colours,
+                        legend=alt.Legend(labelLimit=320)),
+        tooltip=[alt.Tooltip("name:N", title="Driver"), alt.Tooltip("weight:Q", title="Importance", format=".1%"),
+                 alt.Tooltip("weight_low:Q", title="95 % low", format=".1%"),
+                 alt.Tooltip("weight_high:Q", title="95 % high", format=".1%"),
                  alt.Tooltip("share_pct:Q", title="Share of R² (%)", format=".1f"),
-                 alt.Tooltip("performance:Q", title="Performance", format=".2f"), alt.Tooltip("quadrant:N", title="Priority")],
+                 alt.Tooltip("performance:Q", title=performance, format=".2f"),
+                 alt.Tooltip("quadrant:N", title="Priority")],
     )  # fmt: skip
-    labels = base.mark_text(align="left", dx=9, fontSize=11).encode(y="weight:Q", text="driver:N")
-    median = alt.Chart(drivers).mark_rule(strokeDash=[3, 3], color="#666666").encode(y="median(weight):Q")
-    mean = alt.Chart(drivers).mark_rule(strokeDash=[3, 3], color="#666666").encode(x="mean(performance):Q")
-    return alt.layer(whiskers, points, labels, median, mean).properties(height=360)
-
-
-def map_chart(points: pd.DataFrame, *, metric: str) -> alt.Chart:
-    """Stores at their coordinates, coloured by score (grey when no answers in the period)."""
-    fmt = _format(metric)
-    return alt.Chart(points).mark_circle(size=160, stroke="#333333", strokeWidth=0.5).encode(
-        longitude="longitude:Q",
-        latitude="latitude:Q",
-        color=alt.when(alt.datum.n > 0).then(
-            alt.Color("value:Q", title=label(metric), scale=alt.Scale(scheme=DIVERGING, reverse=True))
-        ).otherwise(alt.value("#cccccc")),
-        tooltip=[alt.Tooltip("store_id:N", title="Store"), alt.Tooltip("name:N", title="Name"),
-                 alt.Tooltip("city:N", title="City"), alt.Tooltip("region:N", title="Region"),
-                 alt.Tooltip("value:Q", title=label(metric), format=fmt),
-                 alt.Tooltip("n:Q", title="n", format=",.0f")],
-    ).project(type="mercator").properties(height=360)  # fmt: skip
+    labels = base.mark_text(align="left", dx=9, fontSize=11).encode(y="weight:Q", text="name:N")
+    mean = alt.Chart(data).mark_rule(strokeDash=[2, 3], color="#666666").encode(x="mean(performance):Q")
+    return alt.layer(whiskers, points, labels, mean).properties(height=380)
 
 
 WINDOW_COLOURS = alt.Scale(domain=["before", "after"], range=["#999999", "#E69F00"])
 NODE_COLOURS = alt.Scale(
-    domain=["worse than expected", "better than expected", "within noise", "too few answers",
-            "not like-for-like"],
+    domain=[
+        VERDICTS["worse"],
+        VERDICTS["better"],
+        VERDICTS["noise"],
+        VERDICTS["small"],
+        VERDICTS["untested"],
+    ],
     range=["#D55E00", "#0072B2", "#A6CEE3", "#dddddd", "#999999"],
-)  # fmt: skip
+)
 
 
 def timeline_chart(
@@ -231,35 +244,38 @@ def timeline_chart(
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=300)
 
 
-def deviation_chart(nodes: pd.DataFrame, *, measure: str, metric: str) -> alt.LayerChart:
-    """Ranked nodes as horizontal bars of ``measure`` (``z``: unexpected deviation, or ``contribution``)
-    in the order given, coloured by ``verdict``; dashed lines at z = ±1.96. Clicking a bar selects its
-    ``label`` (selection parameter ``node``), for the drill-down."""
+def deviation_chart(nodes: pd.DataFrame, *, metric: str) -> alt.LayerChart:
+    """Ranked nodes as horizontal bars of their change (a rise to the right), in the order given, with
+    the 95 % interval of each change as a line and the colour of its ``verdict``. Clicking a bar
+    selects its ``label`` (selection parameter ``node``), for the drill-down."""
     fmt = _format(metric)
     pick = alt.selection_point(name="node", fields=["label"], on="click", clear="dblclick")
-    title = "Unexpected deviation z" if measure == "z" else "Contribution to the change"
     height = 60 + 28 * len(nodes)  # the axis below, and room for every label
     measured = [alt.Tooltip("measured:N", title="Measured in")] if "measured" in nodes.columns else []
     shares = []
     if {"share_before", "share_after"} <= set(nodes.columns) and nodes["share_after"].notna().any():
         shares = [alt.Tooltip("share_before:Q", title="Share of answers before (%)", format=".1f"),
                   alt.Tooltip("share_after:Q", title="Share of answers after (%)", format=".1f")]  # fmt: skip
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False))
+    title = "Change in revenue" if metric == "revenue" else f"Change in {METRICS[metric].label}"
     bars = alt.Chart(nodes).mark_bar().encode(
-        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
-        x=alt.X(f"{measure}:Q", title=title),
+        y=y, x=alt.X("delta:Q", title=title),
         color=alt.Color("verdict:N", title="Verdict", scale=NODE_COLOURS),
         opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.4)),
-        tooltip=[alt.Tooltip("label:N", title="Where"), *measured, alt.Tooltip("delta:Q", title="Change", format=fmt),
-                 alt.Tooltip("p_value:Q", title="p", format=".4f"), alt.Tooltip("z:Q", title="z", format="+.2f"),
-                 alt.Tooltip("contribution:Q", title="Contribution", format="+,.2f"),
+        tooltip=[alt.Tooltip("label:N", title="Where"), *measured,
+                 alt.Tooltip("before:Q", title="Before", format=fmt), alt.Tooltip("after:Q", title="After", format=fmt),
+                 alt.Tooltip("delta:Q", title="Change", format=fmt),
+                 alt.Tooltip("low:Q", title="Change: 95 % low", format=fmt),
+                 alt.Tooltip("high:Q", title="Change: 95 % high", format=fmt),
                  alt.Tooltip("n_before:Q", title="n before", format=",.0f"),
                  alt.Tooltip("n_after:Q", title="n after", format=",.0f"), *shares,
+                 alt.Tooltip("q_value:Q", title="q (after the correction)", format=".4f"),
                  alt.Tooltip("verdict:N", title="Verdict")],
     ).add_params(pick)  # fmt: skip
-    layers = [bars]
-    if measure == "z":
-        limits = pd.DataFrame({"z": [-1.959964, 1.959964]})
-        layers.append(alt.Chart(limits).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="z:Q"))
+    zero = alt.Chart(pd.DataFrame({"delta": [0.0]})).mark_rule(color="#666666").encode(x="delta:Q")
+    layers = [bars, zero]
+    if nodes[["low", "high"]].notna().any().all():
+        layers.insert(1, alt.Chart(nodes).mark_rule(color="#333333").encode(y=y, x="low:Q", x2="high:Q"))
     return alt.layer(*layers).properties(height=height)
 
 
@@ -293,10 +309,27 @@ EMPTY_WEEK_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 WEEK = pd.Timedelta(days=7)
 
 
+PROGRESS_PADDING = 0.05  # share of a panel's value range added past its extremes: no tick on the edge
+# Fixed sizes (px): a concatenated chart cannot follow its container, so labels plus plot must fit one.
+PROGRESS_LABEL_WIDTH, PROGRESS_WIDTH = 280, 560
+
+
+def progress_domain(frame: pd.DataFrame, floor: float) -> list[float]:
+    """Value range of one panel of :func:`progress_chart`: the floor the bars grow from, every
+    projection, whisker end and target, widened by :data:`PROGRESS_PADDING` of the range beyond the
+    extremes (not below the floor: the bars start there)."""
+    cells = frame[["projected", "projected_low", "projected_high", "target"]].to_numpy(dtype=float).ravel()
+    values = [value for value in cells.tolist() if math.isfinite(value)]
+    low, high = min(floor, *values), max(floor, *values)
+    pad = PROGRESS_PADDING * (high - low) or PROGRESS_PADDING * max(abs(high), 1.0)
+    return [low - pad if low < floor else low, high + pad]
+
+
 def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
     """Bullet chart per goal: bar = projected end-of-period value, whisker = its 95 % interval, black
     tick = target. One panel per metric (own scale and number format; bars start at the scale's floor,
-    0 or 1); goals with no projection (not started, no data) are left out."""
+    0 or 1; the scale spans every target with a margin, see :func:`progress_domain`); goals with no
+    projection (not started, no data) are left out."""
     shown = progress.loc[progress["projected"].notna()]
     colours = alt.Scale(domain=list(STATUSES), range=list(STATUS_COLOURS))
     panels = []
@@ -306,7 +339,9 @@ def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
         data = frame[
             ["label", "status", "projected", "projected_low", "projected_high", "target", "probability"]
         ]
-        base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=None))
+        base = alt.Chart(data).encode(
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=PROGRESS_LABEL_WIDTH))
+        )
         tooltip = [alt.Tooltip("label:N", title="Goal"), alt.Tooltip("status:N", title="Status"),
                    alt.Tooltip("projected:Q", title="Projected", format=fmt),
                    alt.Tooltip("projected_low:Q", title="95 % low", format=fmt),
@@ -319,15 +354,15 @@ def progress_chart(progress: pd.DataFrame) -> alt.VConcatChart:
                 "projected:Q",
                 title=f"{spec.label}: projected at period end",
                 axis=alt.Axis(format=fmt),
-                scale=alt.Scale(zero=floor == 0),
+                scale=alt.Scale(domain=progress_domain(data, floor), nice=False, zero=False),
             ),
             x2=alt.datum(floor),
-            color=alt.Color("status:N", title="Status", scale=colours),
+            color=alt.Color("status:N", title="Status", scale=colours, legend=alt.Legend(orient="bottom")),
             tooltip=tooltip,
         )
         whiskers = base.mark_rule(color="#000000").encode(x="projected_low:Q", x2="projected_high:Q")
         targets = base.mark_tick(color="#000000", thickness=3).encode(x="target:Q", tooltip=tooltip)
-        panels.append(alt.layer(bars, whiskers, targets).properties(title=spec.label))
+        panels.append(alt.layer(bars, whiskers, targets).properties(title=spec.label, width=PROGRESS_WIDTH))
     return alt.vconcat(*panels).resolve_scale(color="shared")
 
 

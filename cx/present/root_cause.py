@@ -12,32 +12,47 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cx.analysis.explain import evidence_metrics
+from cx.analysis.explain import MIN_STATED_ANSWERS, evidence_metrics
+from cx.config import currency_code
 from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
 from cx.store.scope import Scope
 
-MIN_ANSWERS = 30  # per window: below this a change must be huge (NPS: ~40 points) to tell from noise
-Z_NOTABLE = 1.959964  # |z| above this: more than sampling noise and the expected change explain
+MIN_ANSWERS = MIN_STATED_ANSWERS  # per window: below this a change is a small sample, never a finding
+ALPHA = 0.05
+
+SIGNIFICANCE_NOTE = (
+    "How changes are judged: each change is tested against its sampling noise with the metric's own test, "
+    "then corrected for the number of stores, touchpoints or cells tested at once (Benjamini-Hochberg, "
+    f"5 % false discovery rate). Only a change that survives the correction is called significant and "
+    f"coloured; one with fewer than {MIN_STATED_ANSWERS} answers in a window is marked as a small sample."
+)
+VERDICTS = {"worse": "worse (significant)", "better": "better (significant)", "noise": "within noise",
+            "small": "small sample", "untested": "not like-for-like"}  # fmt: skip
 
 
-def notable(nodes: pd.DataFrame) -> pd.Series:
-    """Whether each node moved beyond expectation: q < 0.05 when the engine gives a ``q_value`` (its
-    z tested and Benjamini-Hochberg adjusted across all nodes ranked together), else |z| > 1.96."""
-    z = pd.to_numeric(nodes["z"], errors="coerce")
+def small_sample(n_before, n_after) -> pd.Series:
+    """Fewer than :data:`MIN_ANSWERS` answers in either window (or no count)."""
+    before, after = pd.to_numeric(n_before, errors="coerce"), pd.to_numeric(n_after, errors="coerce")
+    return ~((before >= MIN_ANSWERS) & (after >= MIN_ANSWERS))
+
+
+def significant(nodes: pd.DataFrame) -> pd.Series:
+    """Whether each node's change is significant after the correction: its ``q_value`` (the node's
+    own before/after test, Benjamini-Hochberg adjusted across its level; sales: the peer test) is
+    below 0.05, and (sampled metrics) it rests on at least :data:`MIN_ANSWERS` answers per window."""
     q = (
         pd.to_numeric(nodes["q_value"], errors="coerce")
         if "q_value" in nodes
         else pd.Series(np.nan, index=nodes.index)
     )
-    return (q < 0.05).where(q.notna(), z.abs() > Z_NOTABLE) & z.notna()
-
-
-ALPHA = 0.05
+    enough = ~small_sample(nodes["n_before"], nodes["n_after"])
+    if "measured" in nodes:
+        enough = enough | (nodes["measured"] == "revenue")
+    return (q < ALPHA) & enough
 
 
 # --- numbers as words ----------------------------------------------------------------------------
@@ -59,14 +74,18 @@ def p_column(values: pd.Series) -> pd.Series:
     )
 
 
-def format_money(value: float) -> str:
-    """Amounts in thousands or millions: ``71.3 M``, ``12.5 k``, ``950``."""
+def format_money(value: float, *, currency: str | None = None) -> str:
+    """Amounts in thousands or millions after the currency (``currency``, default ``CX_CURRENCY``; none
+    when unset or ``""``): ``USD 71.3 M``, ``USD 12.5 k``, ``950``."""
     size = abs(value)
     if size >= 1e6:
-        return f"{value / 1e6:,.1f} M"
-    if size >= 1e4:
-        return f"{value / 1e3:,.1f} k"
-    return f"{value:,.0f}"
+        amount = f"{value / 1e6:,.1f} M"
+    elif size >= 1e4:
+        amount = f"{value / 1e3:,.1f} k"
+    else:
+        amount = f"{value:,.0f}"
+    code = currency_code(currency)
+    return f"{code} {amount}" if code else amount
 
 
 def _level(metric: str, value: float) -> str:
@@ -93,60 +112,76 @@ def too_few_answers(metric: str, what: dict) -> bool:
     return any(not _is_number(n) or n < MIN_ANSWERS for n in counts)
 
 
-def what_sentence(metric: str, what: dict, *, where: str = "") -> str:
-    """What happened, e.g. ``NPS fell 7.5 points (36.4 → 28.8, n 415 → 423, p = 0.14).`` plus whether
-    that is more than sampling noise, with the 95 % interval of the change."""
+def _chance(p) -> str:
+    """How a p-value reads in a sentence for a regional manager."""
+    if not _is_number(p):
+        return "there is no test"
+    if p < 0.001:
+        return "that is far more than chance would explain"
+    if p < ALPHA:
+        return "that is more than chance would explain"
+    return "that is within what chance alone could produce"
+
+
+def what_sentence(metric: str, what: dict, *, where: str = "", since: dt.date | None = None) -> str:
+    """What happened in plain words, e.g. ``At store ST007, NPS fell 12.0 points since March 2026
+    (36.4 → 24.4); that is far more than chance would explain.`` The statistics behind it are in
+    :func:`what_details`. Fewer than :data:`MIN_ANSWERS` answers in a window: said to be too few."""
     measure = METRICS[metric]
-    prefix = f"{where}, " if where else ""
-    subject = f"{prefix}{measure.short_label}" if prefix else measure.short_label
-    counts = f"n {_n(what.get('n_before'))} → {_n(what.get('n_after'))}"
-    if not _is_number(what.get("delta")):
-        return f"{subject[0].upper()}{subject[1:]} cannot be compared: a window has no data ({counts})."
-    delta, before, after = what["delta"], what["before"], what["after"]
+    subject = f"{where}, {measure.short_label}" if where else measure.short_label
     subject = f"{subject[0].upper()}{subject[1:]}"
+    if what.get("comparable") is False:
+        return f"{subject} cannot be compared between these windows (see below)."
+    if not _is_number(what.get("delta")):
+        return f"{subject} cannot be compared: a window has no data."
+    delta, before, after = what["delta"], what["before"], what["after"]
+    when = f" since {since:%B %Y}" if since else ""
     if metric == "revenue":
         pct = 100 * (after / before - 1) if before else float("nan")
         size = f"{abs(pct):.1f} %" if math.isfinite(pct) else format_money(abs(delta))
+        return (f"{subject} {_moved(delta)} {size}{when} ({format_money(before)} → {format_money(after)}); "
+                "sales are counted in full, so this is the actual change, not an estimate.")  # fmt: skip
+    change = f"{subject} {_moved(delta)} {measure.format_change(delta)}{when} ({_level(metric, before)} → {_level(metric, after)})"
+    if too_few_answers(metric, what):
+        return (f"{change}, but on only {_n(what.get('n_before'))} and {_n(what.get('n_after'))} answers: "
+                "too few to tell from chance.")  # fmt: skip
+    return f"{change}; {_chance(what.get('p_value'))}."
+
+
+def what_details(metric: str, what: dict) -> str:
+    """The statistics behind :func:`what_sentence`: n per window, the 95 % interval of the change, the
+    test and its p."""
+    if not _is_number(what.get("delta")):
+        return f"n {_n(what.get('n_before'))} → {_n(what.get('n_after'))}."
+    if metric == "revenue":
         return (
-            f"{subject} {_moved(delta)} {size} ({format_money(before)} → {format_money(after)}, "
-            f"{counts} store-days). Sales carry no sampling test."
+            f"{_n(what.get('n_before'))} → {_n(what.get('n_after'))} store-days with sales; no sampling test."
         )
-    p = what.get("p_value")
-    sentence = (
-        f"{subject} {_moved(delta)} {measure.format_change(delta)} ({_level(metric, before)} → "
-        f"{_level(metric, after)}, {counts}, {format_p(p)})."
-    )
+    parts = [f"n {_n(what.get('n_before'))} → {_n(what.get('n_after'))} answers"]
     if _is_number(what.get("low")) and _is_number(what.get("high")):
-        interval = f"95 % interval of the change {what['low']:+.1f} to {what['high']:+.1f}"
-        if metric == "rating":
-            interval = f"95 % interval of the change {what['low']:+.2f} to {what['high']:+.2f}"
-        verdict = (
-            "More than sampling noise explains"
-            if _is_number(p) and p < ALPHA
-            else "Within what sampling noise alone could produce"
-        )
-        sentence += f" {verdict} ({interval})."
-    return sentence
+        digits = 2 if metric == "rating" else 1
+        parts.append(f"95 % interval of the change {what['low']:+.{digits}f} to {what['high']:+.{digits}f}")
+    test = getattr(METRICS[metric].estimator, "test_name", "no test")
+    parts.append(f"{format_p(what.get('p_value'))} ({test}, two-sided)")
+    return " · ".join(parts) + "."
 
 
 def when_sentence(when: dict) -> str:
-    """When the change began, whether it is still going on, and in which series it shows most."""
+    """When the change began and whether it is still going on, for a change found significant after
+    the search's correction (:func:`cx.analysis.explain.find_change`); else that none stands out."""
     if when.get("start") is None:
-        return "No change stands out in the monthly series: no split is significant at 5 %."
+        months = when.get("searched_months")
+        span = f"the last {months} months" if months else "the data"
+        return f"No change stands out in {span}: none is larger than chance would explain."
     start = dt.date.fromisoformat(when["start"])
     days = when.get("duration_days")
-    if when.get("ongoing"):
-        span = f"It began in {start:%B %Y} ({start.isoformat()}) and is still going on ({days} days so far)"
-    else:
-        end = when.get("end")
-        span = f"It began in {start:%B %Y} ({start.isoformat()}) and ran until {end} ({days} days)"
-    p = when.get("p_value")
     where = when.get("series") or "the whole scope"
-    caution = "" if _is_number(p) and p < ALPHA else ", so it may be chance"
-    return (
-        f"{span}. Clearest in {where} ({format_p(p)} after allowing for the number of series searched"
-        f"{caution})."
-    )
+    span = (f"is still going on ({days} days so far)" if when.get("ongoing")
+            else f"lasted until {when.get('end')} ({days} days)")  # fmt: skip
+    if where == "the whole scope":
+        return f"It began in {start:%B %Y} and {span}."
+    return (f"Searching every part month by month, the clearest change larger than chance is in {where}: it "
+            f"began in {start:%B %Y} and {span}.")  # fmt: skip
 
 
 def timeline_caption(metric: str, grain: str) -> str:
@@ -173,12 +208,13 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
     """Ranked nodes (``where`` or ``touchpoints`` rows, in the engine's order) as a frame with a
     ``label``, the metric each change is ``measured`` in (``metric`` unless a row says otherwise:
     reviews and sales carry no touchpoint), the node's share of its group's answers in each window
-    (``share_before``, ``share_after``, in %; only nodes with a touchpoint) and a ``verdict``: ``worse
-    than expected`` or ``better than expected`` (see :func:`notable`; z combines scores and shares of
-    answers, so a rising share reads as worse), ``within noise``, ``too few answers`` (no z: under 10
-    answers in a window) or, for sales, ``no sampling test``."""
-    columns = ["label", "region", "store_id", "touchpoint", "measured", "before", "delta", "p_value", "contribution",
-               "z", "q_value", "n_before", "n_after", "share_before", "share_after"]  # fmt: skip
+    (``share_before``, ``share_after``, in %; only nodes with a touchpoint), ``after`` and a
+    ``verdict`` (:data:`VERDICTS`): worse or better when the change is significant after the
+    correction (:func:`significant`; the direction is the change's, so a rise never reads as worse),
+    a small sample under :data:`MIN_ANSWERS` answers in a window, within noise otherwise; sales
+    stores that did not trade in both windows are not like-for-like."""
+    columns = ["label", "region", "store_id", "touchpoint", "measured", "before", "after", "delta", "low", "high",
+               "p_value", "contribution", "z", "q_value", "n_before", "n_after", "share_before", "share_after"]  # fmt: skip
     if not nodes:
         return pd.DataFrame(columns=[*columns, "verdict"])
     frame = pd.DataFrame(nodes)
@@ -190,13 +226,22 @@ def node_frame(nodes: list[dict], *, metric: str, by_touchpoint: bool = False) -
         node_label(None, touchpoint) if by_touchpoint else node_label(store, touchpoint) or node_label(region, None)
         for store, touchpoint, region in zip(frame["store_id"], frame["touchpoint"], frame["region"], strict=True)
     ]  # fmt: skip
-    numbers = ["before", "delta", "p_value", "contribution", "z", "q_value", "n_before", "n_after", "share_before",
-               "share_after"]  # fmt: skip
+    numbers = [c for c in columns if c not in ("label", "region", "store_id", "touchpoint", "measured")]
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
-    untested = np.where(frame["measured"] == "revenue", "not like-for-like", "too few answers")
-    moved = np.where(frame["z"] < 0, "worse than expected", "better than expected")
-    frame["verdict"] = np.where(frame["z"].isna(), untested, np.where(notable(frame), moved, "within noise"))
+    frame["after"] = frame["after"].fillna(frame["before"] + frame["delta"])
+    frame["verdict"] = _verdicts(frame)
     return frame[[*columns, "verdict"]]
+
+
+def _verdicts(frame: pd.DataFrame) -> np.ndarray:
+    sales = frame["measured"] == "revenue"
+    better = frame["measured"].map(lambda m: 1.0 if METRICS[m].higher_is_better else -1.0)
+    direction = np.where(sales, np.sign(frame["z"]), np.sign(frame["delta"]) * better)  # sales: against peers
+    found = significant(frame)
+    conditions = [sales & frame["z"].isna(), ~sales & small_sample(frame["n_before"], frame["n_after"]),
+                  found & (direction < 0), found & (direction > 0)]  # fmt: skip
+    labels = [VERDICTS["untested"], VERDICTS["small"], VERDICTS["worse"], VERDICTS["better"]]
+    return np.select(conditions, labels, default=VERDICTS["noise"])
 
 
 def _change(measured: str, delta: float) -> str:
@@ -214,91 +259,69 @@ def expected_change(store_id: str | None, touchpoint: str | None, *, whole_brand
     return "the brand's change"
 
 
-@dataclass(frozen=True)
-class Standout:
-    """The first node with a z in the engine's order, in words."""
-
-    label: str
-    z: float
-    notable: bool  # beyond expectation (see :func:`notable`)
-    moved: str  # "fell 26.2 points", "fell 26.2 points in NPS"
-    counts: str  # "n 87 → 186, p = 0.008"
-    against: str  # "what sampling noise and the same touchpoint's change across the brand"
-    explain: str  # "explain", or "explains" after "what sampling noise alone"
-    opposite: str  # "; ST006 · Returns moved the other way beyond expectation (z = +2.6)", or ""
-    note: str  # " Reviews and sales carry no touchpoint, so ...", or ""
+BEYOND = {"the same touchpoint's change across the brand": "far more than the same touchpoint moved across the brand",
+          "the brand's change": "far more than the brand as a whole moved"}  # fmt: skip
 
 
-def _standout(metric: str, nodes: pd.DataFrame, *, whole_brand: bool) -> Standout:
-    ranked = nodes.dropna(subset=["z"])
-    top = ranked.iloc[0]
-    measured = top["measured"] if top["measured"] in EXPLAINABLE else metric
-    unit, note = "", ""
-    if measured != metric:
-        unit = f" in {METRICS[measured].short_label}"
-        note = f" Reviews and sales carry no touchpoint, so touchpoints are measured in {METRICS[measured].short_label}."
-    expected = expected_change(top["store_id"], top["touchpoint"], whole_brand=whole_brand)
-    alone = expected == "no change"
-    beyond = notable(ranked)
-    other = ranked.loc[beyond & (np.sign(ranked["z"]) != np.sign(top["z"]))]
-    opposite = ""
-    if len(other) and not beyond.iloc[0]:
-        opposite = f"; {other.iloc[0]['label']} moved the other way beyond expectation (z = {other.iloc[0]['z']:+.1f})"
-    return Standout(
-        label=top["label"],
-        z=float(top["z"]),
-        notable=bool(beyond.iloc[0]),
-        moved=f"{_moved(top['delta'])} {_change(measured, top['delta'])}{unit}",
-        counts=f"n {_n(top['n_before'])} → {_n(top['n_after'])}, {format_p(top['p_value'])}",
-        against="what sampling noise alone" if alone else f"what sampling noise and {expected}",
-        explain="explains" if alone else "explain",
-        opposite=opposite,
-        note=note,
-    )
+def _stated(metric: str, row: pd.Series, *, whole_brand: bool) -> str:
+    """``fell 40.1 points in NPS (62.0 → 21.9); that is far more than chance would explain, and far
+    more than the brand as a whole moved``: one node's change in words."""
+    measured = row["measured"] if row["measured"] in EXPLAINABLE else metric
+    unit = f" in {METRICS[measured].short_label}" if measured != metric else ""
+    levels = f"{_level(measured, row['before'])} → {_level(measured, row['after'])}"
+    sentence = f"{_moved(row['delta'])} {_change(measured, row['delta'])}{unit} ({levels})"
+    if measured == "revenue":
+        return sentence
+    sentence += f"; {_chance(row['p_value'])}"
+    expected = expected_change(row["store_id"], row["touchpoint"], whole_brand=whole_brand)
+    z = row["z"]
+    if expected in BEYOND and _is_number(z) and abs(z) > Z_BEYOND and np.sign(z) == np.sign(row["delta"]):
+        sentence += f", and {BEYOND[expected]}"
+    return sentence
 
 
-def where_sentence(metric: str, nodes: pd.DataFrame, *, scope_name: str) -> str:
-    """The node that stands out most (the first in the engine's order), or that none does. Without any
-    z (sales) the node that contributes most to the change."""
+Z_BEYOND = 1.959964  # the node moved beyond its expected change (the brand's, or the touchpoint's) at 5 %
+
+
+def where_sentence(metric: str, nodes: pd.DataFrame, *, scope_name: str, whole_brand: bool = False) -> str:
+    """The first node in the engine's order whose change is significant after the correction, in plain
+    words; or that none changed by more than chance, naming the clearest change that is not a small
+    sample. Sales (no sampling test): the store whose growth is furthest from its peers'."""
     if nodes.empty:
         return f"There is nothing below {scope_name} to rank for this metric."
-    if nodes["z"].isna().all():
-        top = nodes.loc[nodes["contribution"].abs().fillna(-1).idxmax()]
-        return (
-            f"{top['label']} contributes most to the change ({_signed(metric, top['contribution'])}); sales carry no "
-            "sampling test, so nothing is ranked by how unexpected it is."
-        )
     if metric == "revenue":
         return _sales_standout(nodes, scope_name=scope_name)
-    top = _standout(metric, nodes, whole_brand=False)
-    if not top.notable:
-        return (
-            f"Nothing stands out: the most unexpected change, {top.label} ({top.moved}, {top.counts}, "
-            f"z = {top.z:+.1f}), is within {top.against} {top.explain}{top.opposite}.{top.note}"
-        )
-    return (
-        f"{top.label} stands out: it {top.moved} ({top.counts}), z = {top.z:+.1f} against {top.against} "
-        f"would give.{top.note}"
-    )
+    found = nodes.loc[significant(nodes)]
+    if len(found):
+        top = found.iloc[0]
+        sentence = f"{top['label']} stands out: it {_stated(metric, top, whole_brand=whole_brand)}."
+        other = found.loc[np.sign(found["delta"]) != np.sign(top["delta"])]
+        if len(other):
+            sentence += f" {other.iloc[0]['label']} moved the other way, also beyond chance."
+        return sentence
+    readable = nodes.loc[~small_sample(nodes["n_before"], nodes["n_after"]) & nodes["delta"].notna()]
+    if readable.empty:
+        return f"Nothing below {scope_name} has {MIN_ANSWERS} answers in both windows: too few to tell changes from chance."
+    top = readable.iloc[0]
+    return (f"Nothing below {scope_name} changed by more than chance would explain. The clearest change, "
+            f"{top['label']}, {_moved(top['delta'])} {_change(top['measured'], top['delta'])}: within noise.")  # fmt: skip
 
 
 def _sales_standout(nodes: pd.DataFrame, *, scope_name: str) -> str:
     """The store whose sales growth is furthest from its peers' (z against the robust spread)."""
     ranked = nodes.dropna(subset=["z"])
+    if ranked.empty:
+        top = nodes.loc[nodes["contribution"].abs().fillna(-1).idxmax()]
+        return (f"{top['label']} contributes most to the change ({_signed('revenue', top['contribution'])}); no "
+                "store traded on enough days of both windows to compare its growth with its peers'.")  # fmt: skip
     top = ranked.iloc[0]
     growth = 100 * top["delta"] / top["before"] if top["before"] else float("nan")
     moved = (
         f"{'fell' if top['delta'] < 0 else 'rose'} {abs(growth):.1f} % ({_signed('revenue', top['delta'])})"
     )
-    if not notable(ranked).iloc[0]:
-        return (
-            f"No store's sales growth stands out from its peers': the furthest, {top['label']}, {moved}, "
-            f"z = {top['z']:+.1f}."
-        )
-    return (
-        f"{top['label']} stands out: its sales {moved}, z = {top['z']:+.1f} against the growth of {scope_name} "
-        "and the spread of the stores' growth."
-    )
+    if not significant(ranked).iloc[0]:
+        return f"No store's sales growth stands out from its peers': the furthest, {top['label']}, {moved}."
+    return f"{top['label']} stands out: its sales {moved}, far from the growth of {scope_name} and its other stores."
 
 
 def whole_brand(scope: Scope) -> bool:
@@ -346,14 +369,26 @@ def evidence_text(metric: str, *, touchpoint: bool) -> str:
 SHARE_EVIDENCE = "a rising share counts as worse: unhappy customers speak up more"
 
 
-def where_caption(metric: str, change: dict | None, *, scope_name: str, store: bool) -> str:
-    """How step 3 ranks: what each node's z measures against, which sources it combines, the order."""
+def where_caption(metric: str, *, parts: str) -> str:
+    """What the step-3 chart shows, in plain words."""
+    measure = METRICS[metric].in_sentence
+    if metric == "revenue":
+        return (f"Bars: each of the {parts}' change in revenue. Coloured when its growth is far from its peers' "
+                "growth; ordered by how far. Click a bar to look closer.")  # fmt: skip
+    return (f"Bars: each of the {parts}' change in {measure} (hover for its interval and number of answers), "
+            "coloured only when significant after the correction named at the top. Ordered by how far each "
+            "moved beyond what the brand's own change predicts for its number of answers. Click a bar to look "
+            "closer.")  # fmt: skip
+
+
+def where_details(metric: str, change: dict | None, *, scope_name: str, store: bool) -> str:
+    """How step 3 orders the nodes: what each node's z measures against, which sources it combines."""
     if metric == "revenue":
         return (
             "Sales carry no sampling error, so each store's growth is judged against its peers: z = (its growth "
             f"− the growth of {scope_name}) / the robust spread of the stores' growth (1.4826 × MAD). Stores "
             "that did not trade on 90 % of the days of both windows (openings, closures) get no z; the order "
-            "then follows the contribution to the change (Kitagawa decomposition). Click a bar to pick it."
+            "then follows the contribution to the change (Kitagawa decomposition)."
         )
     touchpoints = evidence_text(metric, touchpoint=True)
     if store:
@@ -374,15 +409,11 @@ def where_caption(metric: str, change: dict | None, *, scope_name: str, store: b
         )
         parts = "nodes"
     order = ranking_note(metric, change, scope_name=scope_name, parts=parts)
-    return (
-        f"{method} {order} Coloured worse or better than expected when the node's z stays significant after "
-        "Benjamini-Hochberg control across all the nodes ranked (q < 0.05); dashed lines: |z| = 1.96. Click a bar to "
-        "pick it."
-    )
+    return f"{method} {order}"
 
 
-def touchpoints_caption(measured: str, change: dict | None, *, scope_name: str, brand: bool) -> str:
-    """How step 5 ranks the scope's touchpoints (measured in NPS or top-2-box)."""
+def touchpoints_details(measured: str, change: dict | None, *, scope_name: str, brand: bool) -> str:
+    """How step 5 orders the scope's touchpoints (measured in NPS or top-2-box)."""
     versus = (
         "z = the touchpoint's change / its standard error (the brand's own touchpoints are measured against no "
         "change)"
@@ -392,8 +423,7 @@ def touchpoints_caption(measured: str, change: dict | None, *, scope_name: str, 
     order = ranking_note(measured, change, scope_name=scope_name, parts="touchpoints")
     return (
         f"{versus}, combined over {evidence_text(measured, touchpoint=True)} and over each one's share of the "
-        f"answers of {scope_name} as Σz / √k ({SHARE_EVIDENCE}). {order} Hover for the change, p, n and share "
-        "of answers."
+        f"answers of {scope_name} as Σz / √k ({SHARE_EVIDENCE}). {order}"
     )
 
 
@@ -406,7 +436,7 @@ SEARCHED_CELLS = {"store": " and those of each of its touchpoints", "region": " 
                   "brand": " and each store × touchpoint cell"}  # fmt: skip
 
 
-def search_note(metric: str, *, scope: Scope, series: str | None) -> str:
+def search_note(metric: str, *, scope: Scope, series: str | None, p_value: float | None = None) -> str:
     """What step 2 searched (:func:`cx.analysis.explain.find_change`) for ``scope``: one touchpoint of a store, a
     store (its touchpoints), the whole brand (whose own series is read as it is) or another part of it,
     such as a region (its stores and store x touchpoint cells); ``series`` is where the change is
@@ -435,9 +465,9 @@ def search_note(metric: str, *, scope: Scope, series: str | None) -> str:
             )
     weights = "" if sales else ", each month weighted by 1 / its sampling variance"
     return (
-        f"Searched: {searched}{weights}. The single shift with the largest z whose permutation p ≤ 0.05 wins: "
-        f"clearest in {series or 'the whole scope'}. p (adjusted) is that p × the number of series searched "
-        "(Bonferroni)."
+        f"Searched: {searched}{weights}. The single shift with the largest z whose permutation p, multiplied "
+        f"by the number of series searched (Bonferroni), stays at or below 0.05 wins: clearest in "
+        f"{series or 'the whole scope'}, {format_p(p_value)} after that adjustment."
     )
 
 
@@ -512,30 +542,40 @@ def _join(names: list[str]) -> str:
 
 
 def touchpoints_sentence(metric: str, touchpoints: pd.DataFrame, *, whole_brand: bool = False) -> str:
-    """The touchpoint that moved most unexpectedly (in NPS when ``metric`` is not per touchpoint);
+    """The first touchpoint in the engine's order whose change is significant after the correction
+    (in NPS when ``metric`` is not per touchpoint), or that none changed by more than chance;
     ``whole_brand``: the brand's own touchpoints, measured against no change."""
-    if touchpoints.dropna(subset=["z"]).empty:
-        return "No touchpoint has enough answers in both windows to compare."
-    top = _standout(metric, touchpoints, whole_brand=whole_brand)
-    facts = f"{top.moved} ({top.counts}, z = {top.z:+.1f})"
-    if not top.notable:
-        return (
-            f"No touchpoint stands out: the most unexpected, {top.label}, {facts}, within {top.against} "
-            f"{top.explain}{top.opposite}.{top.note}"
-        )
-    return f"{top.label} moved most unexpectedly: it {facts} against {top.against} would give.{top.note}"
+    readable = touchpoints.loc[~small_sample(touchpoints["n_before"], touchpoints["n_after"])]
+    if readable.dropna(subset=["delta"]).empty:
+        return f"No touchpoint has {MIN_ANSWERS} answers in both windows: too few to compare."
+    found = touchpoints.loc[significant(touchpoints)]
+    if found.empty:
+        top = readable.dropna(subset=["delta"]).iloc[0]
+        return (f"No touchpoint changed by more than chance would explain; the clearest, {top['label']}, "
+                f"{_moved(top['delta'])} {_change(top['measured'], top['delta'])}: within noise.")  # fmt: skip
+    top = found.iloc[0]
+    return f"{top['label']} moved most: it {_stated(metric, top, whole_brand=whole_brand)}."
 
 
 def themes_sentence(terms: list[dict]) -> str:
-    """The words used far more in the window than in the comparison comments."""
+    """The words customers now use far more than in the comparison comments, with how often."""
     if not terms:
-        return (
-            "No word is used markedly more than in the comparison comments (none with log-odds z above 1.96 "
-            "and at least 3 uses)."
+        return "No word is used markedly more often than in the comparison comments."
+    words = _join([f"“{t['term']}” ({t['count']} times)" for t in terms[:3]])
+    if terms[0].get("significant") is False:  # too few comments for the test: leads, not findings
+        leads = _join(
+            [f"“{t['term']}” ({t['count']} {'time' if t['count'] == 1 else 'times'})" for t in terms[:3]]
         )
-    top = terms[:3]
-    words = _join([f"“{t['term']}” ({t['count']}×, z = {t['z']:.1f})" for t in top])
-    return f"Customers now write {words} far more than in the comparison comments."
+        return (f"Too few comments for any word to stand out reliably; those used most beyond the comparison "
+                f"comments are {leads}: a small sample, read the comments themselves.")  # fmt: skip
+    return f"Customers now write {words} far more often than in the comparison comments."
+
+
+THEMES_DETAILS = (
+    "Words are ranked by the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008, "
+    "“Fightin' Words”): the window's comments against the comparison comments, listed when z > 1.96 and used "
+    "at least 3 times."
+)
 
 
 def reaction_sentence(reaction: dict) -> str:
@@ -590,6 +630,11 @@ def association_sentence(result: dict) -> str:
     change = result["change"]
     name = METRICS[result["metric"]].in_sentence
     stores = result["stores"]
+    coverage = result.get("coverage") or {}
+    if coverage and not coverage["comparable"]:
+        return (
+            f"Not comparable: {coverage['reason']}, so the {name} change cannot be related to sales growth."
+        )
     if not _is_number(change.get("r")):
         return (f"Too few like-for-like stores ({stores}) with both {name} and sales in both periods to relate "
                 "them; at least 4 are needed.")  # fmt: skip

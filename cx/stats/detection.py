@@ -541,6 +541,26 @@ def _split_z(r: np.ndarray, w: np.ndarray, min_size: int, floor: bool) -> np.nda
     return np.where(parts > 0, combined, np.nan)
 
 
+def shift_z(
+    residuals: ArrayLike, variances: ArrayLike, *, min_size: int = 2, known_variance: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The estimate of :func:`shift_scan`, without its permutation p, for many series at once.
+
+    ``residuals`` and ``variances`` are (series, parts, periods). Returns per series the first period
+    of the new level (-1 when no split has ``min_size`` observed periods each side) and the combined z
+    there (``nan`` then): what :func:`shift_scan` gives for each series on its own.
+    """
+    r, v = np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float)
+    ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
+    w = np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
+    z = _split_z(np.where(ok, r, 0.0), w, min_size, known_variance)
+    size = np.where(np.isfinite(z), np.abs(z), -1.0)
+    best = size.argmax(axis=-1)  # the first of equal |z|, as in shift_scan
+    found = size.max(axis=-1) >= 0
+    at_best = np.take_along_axis(z, best[..., None], axis=-1)[..., 0]
+    return np.where(found, best + 1, -1), np.where(found, at_best, np.nan)
+
+
 def shift_scan(
     residuals: ArrayLike,
     variances: ArrayLike,

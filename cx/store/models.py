@@ -10,12 +10,15 @@ import datetime as dt
 
 from sqlalchemy import (
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -327,6 +330,41 @@ class DriverMoments(SQLModel, table=True):
     sum_ab: float = 0.0
     sum_aa: float = 0.0
     sum_bb: float = 0.0
+
+
+# --- Coarser rollups: the same sums under fewer keys, for reads that need no finer grain ----------
+# ``<group>_daily_total``: day (x touchpoint) summed over every store, for the whole brand;
+# ``<group>_store_weekly`` / ``_store_monthly``: store x week (from Monday) / month, touchpoints summed.
+
+
+def _coarser_rollup(name: str, finer: type[SQLModel], keys: tuple[str, ...]) -> Table:
+    """A rollup table keyed on ``keys`` with the measure columns of ``finer`` (same types), and an index
+    on its time key when that does not lead the primary key."""
+    types = {"store_id": String(100), "touchpoint_id": Integer(), "attribute": String(100)}
+    columns = [Column(key, types.get(key, Date()), primary_key=True) for key in keys]
+    columns += [Column(c.name, c.type, nullable=c.nullable) for c in finer.__table__.columns if not c.primary_key]
+    table = Table(name, SQLModel.metadata, *columns)
+    if keys[0] == "store_id":
+        Index(f"ix_{name}_{keys[1]}", table.c[keys[1]])
+    return table
+
+
+COARSER_ROLLUPS = {
+    table.name: table
+    for table in (
+        _coarser_rollup("nps_daily_total", NpsDaily, ("day", "touchpoint_id")),
+        _coarser_rollup("nps_store_weekly", NpsDaily, ("store_id", "week")),
+        _coarser_rollup("nps_store_monthly", NpsDaily, ("store_id", "month")),
+        _coarser_rollup("survey_daily_total", SurveyDaily, ("day", "touchpoint_id")),
+        _coarser_rollup("survey_store_weekly", SurveyDaily, ("store_id", "week")),
+        _coarser_rollup("survey_store_monthly", SurveyDaily, ("store_id", "month")),
+        _coarser_rollup("attribute_daily_total", AttributeDaily, ("day", "touchpoint_id", "attribute")),
+        _coarser_rollup("review_daily_total", ReviewDaily, ("day",)),
+        _coarser_rollup("review_store_weekly", ReviewDaily, ("store_id", "week")),
+        _coarser_rollup("sales_daily_total", SalesMonthly, ("day",)),
+        _coarser_rollup("sales_store_weekly", SalesMonthly, ("store_id", "week")),
+    )
+}
 
 
 # --- Actions: what someone did, so the drill-down can test whether anything changed after it ------

@@ -4,6 +4,8 @@ data takes a ``Scope`` and builds its FROM and WHERE through the gate (:func:`cx
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from functools import reduce
 
 import pandas as pd
 from sqlalchemy import Engine, String, func, literal, select, union_all
@@ -22,6 +24,7 @@ from cx.store.models import (
     SurveyResponse,
     Touchpoint,
 )
+from cx.store.rollups import NPS_COUNTS
 from cx.store.scope import Scope, gated
 from cx.store.sums import ROLLUPS, fetch_frame
 
@@ -33,19 +36,25 @@ SOURCES = {
 }
 
 
+ROW_COUNTS = {"nps": NPS_COUNTS, "surveys": ("n",), "reviews": ("n",), "sales": ("days",)}  # sum = raw rows
+
+
 def source_coverage(engine: Engine) -> pd.DataFrame:
-    """Per source: rows, stores covered, first and last date (one GROUP-free aggregate each)."""
+    """Per source: rows, stores covered, first and last date. Rows and stores are counted in the
+    rollups (every store's daily totals; the store x month table), first and last read from the raw
+    table's indexed date column."""
     records = []
     with engine.connect() as connection:
         total_stores = connection.execute(select(func.count()).select_from(Store)).scalar_one()
-        for source, (model, moment) in SOURCES.items():
-            rows, stores, first, last = connection.execute(
-                select(
-                    func.count(), func.count(model.store_id.distinct()), func.min(moment), func.max(moment)
-                )
-            ).one()
+        for source, (_, moment) in SOURCES.items():
+            totals, by_store = ROLLUPS[source].daily_total, ROLLUPS[source].store_monthly
+            answers = reduce(operator.add, (totals.c[name] for name in ROW_COUNTS[source]))
+            rows = connection.execute(select(func.coalesce(func.sum(answers), 0))).scalar_one()
+            stores = connection.execute(select(func.count(by_store.c.store_id.distinct()))).scalar_one()
+            first = connection.execute(select(func.min(moment))).scalar_one()
+            last = connection.execute(select(func.max(moment))).scalar_one()
             records.append(
-                {"source": source, "rows": rows, "stores": stores, "of_stores": total_stores,
+                {"source": source, "rows": int(rows), "stores": stores, "of_stores": total_stores,
                  "first": first, "last": last}
             )  # fmt: skip
     return pd.DataFrame.from_records(records)
@@ -115,9 +124,9 @@ def feedback_texts(engine: Engine, *, scope: Scope, period: Period) -> pd.DataFr
             moment < period.end + dt.timedelta(days=1),
         ]
         parts.append(select(*columns).select_from(joined).where(*conditions))
-    with engine.connect() as connection:
-        rows = connection.execute(union_all(*parts)).all()
-    return pd.DataFrame(rows, columns=["source", "date", "store_id", "touchpoint", "text"])
+    texts = fetch_frame(engine, union_all(*parts))  # plain tuples: texts can be hundreds of thousands
+    texts.columns = ["source", "date", "store_id", "touchpoint", "text"]
+    return texts.assign(date=pd.to_datetime(texts["date"]))
 
 
 MOMENTS = ("n", "sum_a", "sum_b", "sum_ab", "sum_aa", "sum_bb")
@@ -141,26 +150,39 @@ def driver_moments(engine: Engine, *, scope: Scope, period: Period | None, by_mo
 
 
 def data_span(engine: Engine, *, source: str, scope: Scope) -> pd.DataFrame:
-    """First and last day with data of ``source`` per store (index ``store``; columns ``first, last``)."""
-    rollup = ROLLUPS[source]
-    table = rollup.daily
-    day = table.c[rollup.day_column]
-    joined, conditions = gated(table, scope.all_touchpoints())
-    query = (
-        select(table.c.store_id.label("store"), func.min(day).label("first"), func.max(day).label("last"))
-        .select_from(joined)
-        .where(*conditions)
-        .group_by(table.c.store_id)
-    )
-    span = fetch_frame(engine, query)
+    """First and last day with data of ``source`` per store (index ``store``; columns ``first, last``).
+
+    A fact table's first and last moment per store are two seeks in its (store, time) index; the
+    attribute rollups have no such table and are read whole."""
+    if source not in SOURCES:
+        rollup = ROLLUPS[source]
+        table, day = rollup.daily, rollup.daily.c[rollup.day_column]
+        joined, conditions = gated(table, scope.all_touchpoints())
+        query = (
+            select(table.c.store_id.label("store"), func.min(day).label("first"), func.max(day).label("last"))
+            .select_from(joined).where(*conditions).group_by(table.c.store_id)
+        )  # fmt: skip
+        span = fetch_frame(engine, query)
+    else:
+        model, moment = SOURCES[source]
+        joined, conditions = gated(Store.__table__, scope.all_touchpoints())
+        first, last = (select(edge(moment)).where(model.store_id == Store.store_id).scalar_subquery()
+                       for edge in (func.min, func.max))  # fmt: skip
+        query = select(Store.store_id.label("store"), first.label("first"), last.label("last"))
+        query = query.select_from(joined).where(*conditions).order_by(Store.store_id)
+        span = fetch_frame(engine, query).dropna(subset=["first"])
     for name in ("first", "last"):
-        span[name] = pd.to_datetime(span[name])
+        span[name] = pd.to_datetime(span[name]).dt.normalize()
     return span.set_index("store")
 
 
 def is_demo(engine: Engine) -> bool:
-    """True when the data came from ``python -m cx demo`` (its batches are named ``demo:<kind>``)."""
+    """True while the data are only the demo brand of ``python -m cx demo`` (its batches are named
+    ``demo:<kind>``): once an import of one's own loads or updates a row, the data are no longer the demo."""
+    demo = ImportBatch.file_name.like("demo:%")
+    own = ~demo & ((ImportBatch.rows_loaded > 0) | (ImportBatch.rows_updated > 0))
     with engine.connect() as connection:
-        return bool(
-            connection.execute(select(func.count()).where(ImportBatch.file_name.like("demo:%"))).scalar()
-        )
+        demo_batches, own_batches = connection.execute(
+            select(func.count().filter(demo), func.count().filter(own))
+        ).one()
+    return bool(demo_batches) and not own_batches

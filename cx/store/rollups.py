@@ -1,4 +1,5 @@
-"""Rollup maintenance: sufficient statistics per store x day and store x month.
+"""Rollup maintenance: sufficient statistics per store x day and store x month, and the same sums
+under fewer keys (every store's daily totals; store x week and store x month with touchpoints summed).
 
 Every import adds its own rows inside its own transaction; the same SQL rebuilds everything from the
 raw tables, so the rollups always equal a GROUP BY over the raw rows (tests check exactly that).
@@ -8,10 +9,6 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-GRAINS = ("daily", "monthly")
-ROLLUP_TABLES = tuple(
-    f"{group}_{grain}" for group in ("nps", "survey", "attribute", "review") for grain in GRAINS
-) + ("sales_monthly", "driver_moments")
 # Columns of the rollup tables, shared with the queries that read them.
 NPS_COUNTS = tuple(f"s{i}" for i in range(11))
 SURVEY_SUMS = (
@@ -33,12 +30,61 @@ SURVEY_SUMS = (
 ATTRIBUTE_SUMS = ("n", "rating_sum", "rating_sq")
 REVIEW_SUMS = ("n", "rating_sum", "rating_sq", "low", "r1", "r2", "r3", "r4", "r5")
 SALES_SUMS = ("days", "revenue", "transactions", "revenue_paired", "transactions_paired")
+# Table ``<group>_<layout>``: layout -> its time key, that key's grain, and whether the store and the
+# touchpoint are keys (review and sales rows carry no touchpoint).
+LAYOUTS = {
+    "daily": ("day", "daily", True, True),
+    "monthly": ("month", "monthly", True, True),
+    "daily_total": ("day", "daily", False, True),
+    "store_weekly": ("week", "week", True, False),
+    "store_monthly": ("month", "monthly", True, False),
+}
+GROUP_LAYOUTS = {  # sales' daily rows are the sales table itself
+    "nps": ("daily", "monthly", "daily_total", "store_weekly", "store_monthly"),
+    "survey": ("daily", "monthly", "daily_total", "store_weekly", "store_monthly"),
+    "attribute": ("daily", "monthly", "daily_total"),
+    "review": ("daily", "monthly", "daily_total", "store_weekly"),
+    "sales": ("monthly", "daily_total", "store_weekly"),
+}
+ROLLUP_TABLES = tuple(
+    f"{group}_{layout}" for group, layouts in GROUP_LAYOUTS.items() for layout in layouts
+) + ("driver_moments",)
 ROLLUP_GROUPS = {  # source (an import kind) -> the groups of rollup tables its rows feed
     "nps": ("nps",),
     "surveys": ("survey", "attribute", "driver_moments"),
     "reviews": ("review",),
     "sales": ("sales",),
 }
+
+
+def _rounds_to(column: str, value: int) -> str:
+    """1 when ``column`` rounds to ``value``; ranges, so both databases round halves alike."""
+    return f"SUM(CASE WHEN {column} >= {value - 0.5} AND {column} < {value + 0.5} THEN 1 ELSE 0 END)"
+
+
+# group -> FROM clause (fact alias ``f``), its time column, its touchpoint (None: none), further keys,
+# the measures' SQL and their column names.
+_FACTS = {
+    "nps": ("nps_response f", "f.responded_at", "COALESCE(f.touchpoint_id, 0)", (),
+            ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11)), NPS_COUNTS),
+    "survey": ("survey_response f", "f.responded_at", "f.touchpoint_id", (),
+               "COUNT(*), SUM(f.csat), SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
+               + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
+               + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
+               "SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END), "
+               + ", ".join(_rounds_to("f.ces", v) for v in range(1, 8)), SURVEY_SUMS),
+    "attribute": ("survey_attribute a JOIN survey_response f ON f.response_id = a.response_id", "f.responded_at",
+                  "f.touchpoint_id", (("attribute", "a.attribute"),),
+                  "COUNT(*), SUM(a.rating), SUM(a.rating * a.rating)", ATTRIBUTE_SUMS),
+    "review": ("review f", "f.posted_at", None, (),
+               "COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
+               + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6)), REVIEW_SUMS),
+    # the paired sums keep only days with both revenue and transactions
+    "sales": ("sales f", "f.date", None, (),
+              "COUNT(*), SUM(f.revenue), SUM(f.transactions), "
+              "COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
+              "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0)", SALES_SUMS),
+}  # fmt: skip
 
 
 def bucket_sql(column: str, grain: str, dialect: str) -> str:
@@ -62,11 +108,6 @@ def bucket_sql(column: str, grain: str, dialect: str) -> str:
     raise ValueError(f"Unknown grain {grain!r}: use day, week, month or quarter.")
 
 
-def _rounds_to(column: str, value: int) -> str:
-    """1 when ``column`` rounds to ``value``; ranges, so both databases round halves alike."""
-    return f"SUM(CASE WHEN {column} >= {value - 0.5} AND {column} < {value + 0.5} THEN 1 ELSE 0 END)"
-
-
 def _upsert(table: str, keys: tuple[str, ...], columns: tuple[str, ...], select: str) -> str:
     """Insert grouped rows, adding to existing ones (NULL + x = x, so optional sums survive)."""
     updates = ", ".join(
@@ -80,73 +121,29 @@ def _upsert(table: str, keys: tuple[str, ...], columns: tuple[str, ...], select:
 
 def rollup_statements(dialect: str, where: str) -> dict[str, list[str]]:
     """SQL per group of rollup tables that adds the rows matching ``where`` (fact table alias ``f``)."""
-    statements: dict[str, list[str]] = {group: [] for group in ("nps", "survey", "attribute", "review")}
-    for grain in GRAINS:
-        for group, statement in _response_statements(dialect, grain, where).items():
-            statements[group].append(statement)
-    statements["sales"] = [_sales_statement(dialect, where)]
+    statements = {
+        group: [_statement(dialect, group, layout, where) for layout in layouts]
+        for group, layouts in GROUP_LAYOUTS.items()
+    }
     statements["driver_moments"] = _driver_moment_statements(dialect, where)
     return statements
 
 
-def _response_statements(dialect: str, grain: str, where: str) -> dict[str, str]:
-    """The NPS, survey, attribute and review rollups at one grain (``daily`` or ``monthly``)."""
-    key = "day" if grain == "daily" else "month"
-
-    def when(column: str) -> str:
-        return bucket_sql(column, grain, dialect)
-
-    return {
-        "nps": _upsert(
-            f"nps_{grain}",
-            ("store_id", key, "touchpoint_id"),
-            NPS_COUNTS,
-            f"SELECT f.store_id, {when('f.responded_at')}, COALESCE(f.touchpoint_id, 0), "
-            + ", ".join(f"SUM(CASE WHEN f.score = {i} THEN 1 ELSE 0 END)" for i in range(11))
-            + f" FROM nps_response f WHERE {where} GROUP BY 1, 2, 3",
-        ),
-        "survey": _upsert(
-            f"survey_{grain}",
-            ("store_id", key, "touchpoint_id"),
-            SURVEY_SUMS,
-            f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, COUNT(*), SUM(f.csat), "
-            "SUM(f.csat * f.csat), SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END), "
-            + ", ".join(_rounds_to("f.csat", v) for v in range(1, 6))
-            + ", COUNT(f.ces), COALESCE(SUM(f.ces), 0), COALESCE(SUM(f.ces * f.ces), 0), "
-            "SUM(CASE WHEN f.ces >= 5 THEN 1 ELSE 0 END), "
-            + ", ".join(_rounds_to("f.ces", v) for v in range(1, 8))
-            + f" FROM survey_response f WHERE {where} GROUP BY 1, 2, 3",
-        ),
-        "attribute": _upsert(
-            f"attribute_{grain}",
-            ("store_id", key, "touchpoint_id", "attribute"),
-            ATTRIBUTE_SUMS,
-            f"SELECT f.store_id, {when('f.responded_at')}, f.touchpoint_id, a.attribute, COUNT(*), "
-            "SUM(a.rating), SUM(a.rating * a.rating) FROM survey_attribute a "
-            f"JOIN survey_response f ON f.response_id = a.response_id WHERE {where} GROUP BY 1, 2, 3, 4",
-        ),
-        "review": _upsert(
-            f"review_{grain}",
-            ("store_id", key),
-            REVIEW_SUMS,
-            f"SELECT f.store_id, {when('f.posted_at')}, COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), "
-            "SUM(CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END), "
-            + ", ".join(_rounds_to("f.rating", v) for v in range(1, 6))
-            + f" FROM review f WHERE {where} GROUP BY 1, 2",
-        ),
-    }
-
-
-def _sales_statement(dialect: str, where: str) -> str:
-    """The monthly sales rollup; the paired sums keep only days with both revenue and transactions."""
+def _statement(dialect: str, group: str, layout: str, where: str) -> str:
+    """The upsert of one rollup table, ``<group>_<layout>``, from the fact rows matching ``where``."""
+    source, moment, touchpoint, extra, measures, names = _FACTS[group]
+    time_key, grain, by_store, by_touchpoint = LAYOUTS[layout]
+    keys = [("store_id", "f.store_id")] if by_store else []
+    keys.append((time_key, bucket_sql(moment, grain, dialect)))
+    if by_touchpoint and touchpoint:
+        keys.append(("touchpoint_id", touchpoint))
+    keys += list(extra)
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 1))
     return _upsert(
-        "sales_monthly",
-        ("store_id", "month"),
-        SALES_SUMS,
-        f"SELECT f.store_id, {bucket_sql('f.date', 'monthly', dialect)}, COUNT(*), SUM(f.revenue), "
-        "SUM(f.transactions), COALESCE(SUM(CASE WHEN f.transactions IS NOT NULL THEN f.revenue END), 0), "
-        "COALESCE(SUM(CASE WHEN f.revenue IS NOT NULL THEN f.transactions END), 0) "
-        f"FROM sales f WHERE {where} GROUP BY 1, 2",
+        f"{group}_{layout}",
+        tuple(key for key, _ in keys),
+        names,
+        f"SELECT {', '.join(sql for _, sql in keys)}, {measures} FROM {source} WHERE {where} GROUP BY {groups}",
     )
 
 

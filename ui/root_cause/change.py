@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -13,23 +15,38 @@ from ui.shared import caching, places, tables
 
 
 def what_happened(case: Investigation) -> None:
-    """The change in one sentence, the timeline with both windows shaded, and the parts that changed."""
+    """The change in one plain sentence (its statistics in an expander), the timeline with both
+    windows shaded, and the parts that changed."""
     with st.container(border=True):
         st.subheader("1. What happened")
         where = places.where_phrase(case.scope, touchpoint=case.touchpoint)
-        st.markdown(investigation.what_sentence(case.view_metric, case.view["what"], where=where))
+        what, since = case.view["what"], _since(case)
+        st.text(investigation.what_sentence(case.view_metric, what, where=where, since=since))
+        coverage = case.view.get("coverage") or {}
+        if coverage and not coverage["comparable"]:
+            st.warning(f"Not comparable: {coverage['reason']}. Choose a period the data cover.")
+        else:
+            with st.expander("How sure is this?"):
+                st.text(investigation.what_details(case.view_metric, what))
         if case.small:
-            st.warning(_too_few_answers(case.view["what"]))
+            st.warning(_too_few_answers(what))
         elif case.view["timeline"].empty:
             st.info("There is no weekly series to draw for this selection.")
         else:
             _timeline(case)
-        _changed_parts(case)
+        if coverage.get("comparable", True):
+            _changed_parts(case)
+
+
+def _since(case: Investigation):
+    """The month the change found began, for "since March 2026" (none when no change was found)."""
+    start = case.view["when"].get("start") if not case.no_change else None
+    return dt.date.fromisoformat(start) if start else None
 
 
 def _too_few_answers(what: dict) -> str:
     return (
-        f"The sample is too small to tell a change from noise: {what['n_before'] or 0:,.0f} answers before "
+        f"Too few answers to tell a change from chance: {what['n_before'] or 0:,.0f} before "
         f"and {what['n_after'] or 0:,.0f} after (at least {investigation.MIN_ANSWERS} in each are needed). "
         "Widen the period or look at the region instead."
     )
@@ -51,38 +68,32 @@ def _timeline(case: Investigation) -> None:
 
 
 def _changed_parts(case: Investigation) -> None:
-    """The stores (or a store's touchpoints) that changed significantly on their own."""
+    """The stores (or a store's touchpoints) whose own change is significant after the correction."""
     changed = pd.DataFrame(case.view["what"].get("changed") or [])
     parts = case.parts
     if changed.empty:
-        st.caption(f"No single one of its {parts} changed significantly (Benjamini-Hochberg q < 0.05 across "
-                   f"the {parts}, or an EWMA chart signal with limits set for their number).")  # fmt: skip
+        st.caption(f"None of its {parts} changed by more than chance would explain, after the correction.")
         return
-    st.markdown(f"**{len(changed)} of its {parts} changed significantly** on their own:")
+    count = len(changed)
+    st.text(f"{count} of its {parts} changed by more than chance would explain:")
+    changed["sample"] = changed["small"].map({True: "small sample", False: ""})
     changed = tables.p_values_as_text(changed, "p_value", "q_value")
-    st.dataframe(changed[["key", "delta", "p_value", "q_value", "signal", "n_before", "n_after"]], hide_index=True,
-                 column_config=tables.change_columns(
-                     key=parts.capitalize()[:-1],
-                     signal=st.column_config.TextColumn("EWMA signal from", help="First month outside the chart's limits")))  # fmt: skip
-    st.caption("Listed when the before/after test survives Benjamini-Hochberg control across the "
-               f"{parts} (q < 0.05) or the monthly EWMA chart, relative to the brand and with limits "
-               f"widened for the number of {parts}, signals after the change.")  # fmt: skip
+    st.dataframe(changed[["key", "delta", "n_before", "n_after", "p_value", "q_value", "sample"]], hide_index=True,
+                 column_config=tables.change_columns(key=parts.capitalize()[:-1], sample="Sample"))  # fmt: skip
 
 
 def when_and_how_long(case: Investigation) -> None:
-    """When the change began, whether it is still going on, and how sure the search is of it."""
+    """When the change began and whether it is still going on, for a change that is significant after
+    the search's correction; otherwise that none stands out."""
     with st.container(border=True):
         st.subheader("2. When and for how long")
         when = case.view["when"]
-        st.markdown(investigation.when_sentence(when))
+        st.text(investigation.when_sentence(when))
         if when["start"] and not case.small:
-            a, b, c, d = st.columns(4)
+            a, b, c = st.columns(3)
             a.metric("Began", when["start"])
             b.metric("Ended", "still going on" if when["ongoing"] else str(when["end"]))
             c.metric("Duration", f"{when['duration_days']} days")
-            d.metric("p (adjusted)", investigation.format_p(when["p_value"]).removeprefix("p = ").removeprefix("p "),
-                     help="Permutation test of the shift (the months shuffled), Bonferroni-adjusted for the number "
-                          "of candidate series searched.")  # fmt: skip
-            st.caption(
-                investigation.search_note(case.view_metric, scope=case.view_scope, series=when["series"])
-            )
+            with st.expander("How the start was found"):
+                st.text(investigation.search_note(case.view_metric, scope=case.view_scope, series=when["series"],
+                                                  p_value=when["p_value"]))  # fmt: skip

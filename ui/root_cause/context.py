@@ -45,6 +45,13 @@ class Investigation:
         return investigation.too_few_answers(self.view_metric, self.view["what"])
 
     @property
+    def comparable(self) -> bool:
+        """Both windows hold data for the same days and stores (:mod:`cx.metrics.coverage`)."""
+        return all(
+            (answer.get("coverage") or {}).get("comparable", True) for answer in (self.result, self.view)
+        )
+
+    @property
     def scope_name(self) -> str:
         return places.scope_name(self.scope)
 

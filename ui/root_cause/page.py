@@ -8,13 +8,14 @@ term``; region and store are the sidebar's filters), so a copied link reopens th
 import streamlit as st
 
 from cx.metrics.registry import EXPLAINABLE
+from cx.present import root_cause as investigation
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from ui.root_cause import context
 from ui.root_cause.actions import after_an_action
 from ui.root_cause.change import what_happened, when_and_how_long
 from ui.root_cause.context import Investigation, metric_title
-from ui.root_cause.drill import drill_path
+from ui.root_cause.drill import drill_button, drill_path
 from ui.root_cause.sources import how_customers_reacted, who_noticed
 from ui.root_cause.where import where
 from ui.root_cause.why import why
@@ -59,8 +60,32 @@ def introduce(case: Investigation) -> None:
     if touchpoint and case.view_metric != case.metric:
         st.info(f"Reviews and sales carry no touchpoint, so {touchpoint} is measured in NPS.")
     if case.no_change:
-        st.info(f"No change stands out in the {metric_title(case.metric)} series of {case.place}. The steps below "
-                f"compare the sidebar period ({after.label()}) with the period before it.")  # fmt: skip
+        months = case.result["when"].get("searched_months")
+        span = f"the last {months} months" if months else "the data"
+        st.info(f"No change stands out in {span} of {metric_title(case.metric)} at {case.place}: none is larger "
+                f"than chance would explain. The steps below explain the sidebar period ({after.label()}) "
+                "against the period before it.")  # fmt: skip
+    _offer_the_change_found(case)
+    st.caption(investigation.SIGNIFICANCE_NOTE)
+
+
+def _offer_the_change_found(case: Investigation) -> None:
+    """When the change found is clearest in one part of the scope (a store, or a store's touchpoint),
+    a button to investigate that part in the same windows."""
+    when = case.result["when"]
+    store, touchpoint = when.get("store"), when.get("touchpoint")
+    if case.no_change or case.touchpoint or not (store or (touchpoint and case.scope.store)):
+        return
+    if store and store != case.scope.store:
+        target = {"store": store, "touchpoint": touchpoint, "term": None}
+    elif touchpoint:
+        target = {"touchpoint": touchpoint, "term": None}
+    else:
+        return
+    place = investigation.node_label(target.get("store"), target.get("touchpoint"))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.text(f"The change found is clearest at {place}.")
+        drill_button(f"Investigate {place}", "root_go_found", **target)
 
 
 st.title("Root cause")
@@ -88,11 +113,12 @@ with path:
 
 introduce(case)
 what_happened(case)
-when_and_how_long(case)
-where(case, directory)
-who_noticed(case)
-why(case)
-how_customers_reacted(case)
-after_an_action(case, latest=filters.latest)
+if case.comparable:  # otherwise step 1 says why the windows cannot be compared, and nothing is ranked
+    when_and_how_long(case)
+    where(case, directory)
+    who_noticed(case)
+    why(case)
+    how_customers_reacted(case)
+    after_an_action(case, latest=filters.latest)
 links.page_link(paths.METHODS, label="How these numbers are computed (Methods)", icon=":material/menu_book:",
                 keep_filters=False)  # fmt: skip

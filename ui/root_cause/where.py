@@ -28,13 +28,17 @@ def where(case: Investigation, directory: pd.DataFrame) -> None:
             below = "touchpoints: sales carry none" if sales_at_store else "nodes with answers"
             st.info(f"Nothing to rank below {case.scope_name} ({below}).")
             return
-        st.markdown(investigation.where_sentence(metric, nodes, scope_name=case.scope_name))
-        measure = "z" if nodes["z"].notna().any() else "contribution"
-        event = st.altair_chart(charts.deviation_chart(nodes, measure=measure, metric=metric), width="stretch",
+        st.text(investigation.where_sentence(metric, nodes, scope_name=case.scope_name))
+        event = st.altair_chart(charts.deviation_chart(nodes, metric=metric), width="stretch",
                                 on_select="rerun", key="root_where_chart")  # fmt: skip
-        st.caption(investigation.where_caption(metric, result["what"], scope_name=case.scope_name,
-                                               store=case.scope.store is not None))  # fmt: skip
-        with st.expander("Table: change, p, contribution, z and n of each node"):
+        st.caption(
+            investigation.where_caption(
+                metric, parts="touchpoints" if case.scope.store else "stores and cells"
+            )
+        )
+        with st.expander("Details: each node's change, interval, n, p and q, and how they are ordered"):
+            st.text(investigation.where_details(metric, result["what"], scope_name=case.scope_name,
+                                                store=case.scope.store is not None))  # fmt: skip
             _ranking_table(nodes)
         tables.download_button(nodes, label="Download the ranking", file_name=f"where_{metric}.csv",
                                key="root_where_csv")  # fmt: skip
@@ -59,15 +63,15 @@ def _ranked_nodes(case: Investigation) -> pd.DataFrame:
 
 
 def _ranking_table(nodes: pd.DataFrame) -> None:
-    shown = tables.p_values_as_text(nodes.drop(columns=["region", "store_id", "touchpoint", "before"]),
+    shown = tables.p_values_as_text(nodes.drop(columns=["region", "store_id", "touchpoint", "z"]),
                                     "p_value", "q_value")  # fmt: skip
     number = st.column_config.NumberColumn
     st.dataframe(shown, hide_index=True, column_config=tables.change_columns(
         label="Where", measured="Measured in",
         contribution=number("Contribution", format="%+.2f",
                             help="Share of the scope's change (Kitagawa decomposition)"),
-        z=number("z", format="%+.2f"),
-        q_value=st.column_config.TextColumn("q (FDR)", help="p of z, Benjamini-Hochberg adjusted across all nodes"),
+        q_value=st.column_config.TextColumn("q (FDR)", help="p of the node's change, Benjamini-Hochberg adjusted "
+                                            "across the nodes of its level"),
         share_before=number("Share before (%)", format="%.1f", help="The touchpoint's share of its group's answers"),
         share_after=number("Share after (%)", format="%.1f"),
         verdict="Verdict",

@@ -43,11 +43,13 @@ def _touchpoints(case: Investigation) -> None:
     if touchpoints.empty:
         st.info("No answers carry a touchpoint in both windows.")
         return
-    st.markdown(investigation.touchpoints_sentence(case.metric, touchpoints, whole_brand=case.brand_level))
-    st.altair_chart(charts.deviation_chart(touchpoints, measure="z", metric=measured), width="stretch",
+    st.text(investigation.touchpoints_sentence(case.metric, touchpoints, whole_brand=case.brand_level))
+    st.altair_chart(charts.deviation_chart(touchpoints, metric=measured), width="stretch",
                     key="root_why_chart")  # fmt: skip
-    st.caption(investigation.touchpoints_caption(measured, case.result["sources"].get(measured),
-                                                 scope_name=case.scope_name, brand=case.brand_level))  # fmt: skip
+    st.caption(investigation.where_caption(measured, parts="touchpoints"))
+    with st.expander("How the touchpoints are ordered"):
+        st.text(investigation.touchpoints_details(measured, case.result["sources"].get(measured),
+                                                  scope_name=case.scope_name, brand=case.brand_level))  # fmt: skip
     if not case.scope.store:
         st.caption("Pick a store in step 3 to look at one of its touchpoints.")
         return
@@ -89,9 +91,9 @@ def _attributes(case: Investigation) -> None:
     if attributes.empty:
         return
     moved = attributes.loc[attributes["q_value"] < 0.05, "attribute"].str.replace("_", " ")
-    st.markdown("**Survey attributes.** " + (
-        f"Changed significantly (q < 0.05): {', '.join(moved)}." if len(moved)
-        else "No survey attribute changed significantly (q < 0.05)."))  # fmt: skip
+    st.markdown("**Survey attributes**")
+    st.text(f"Changed by more than chance would explain: {', '.join(moved)}." if len(moved)
+            else "No survey attribute changed by more than chance would explain.")  # fmt: skip
     attributes = tables.p_values_as_text(attributes, "p_value", "q_value")
     st.dataframe(attributes[["attribute", "before", "after", "delta", "low", "high", "p_value", "q_value", "z",
                              "n_before", "n_after"]], hide_index=True, column_config=tables.change_columns(
@@ -104,7 +106,8 @@ def _themes(case: Investigation) -> None:
     """The words the window's comments use more than the comparison's, and a pick to read them."""
     scope, term = case.scope, case.term
     terms = pd.DataFrame(case.result["themes"], columns=["term", "z", "count"])
-    st.markdown("**Themes.** " + investigation.themes_sentence(case.result["themes"]))
+    st.markdown("**Themes**")
+    st.text(investigation.themes_sentence(case.result["themes"]))
     if terms.empty:
         return
     table_column, pick_column = st.columns([3, 2])
@@ -119,9 +122,10 @@ def _themes(case: Investigation) -> None:
                             index=words.index(term) if term in words else 0)  # fmt: skip
         if word != term:
             drill_button(f"Read the comments with “{word}”", "root_go_term", term=word)
-        st.caption("Words ranked by the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi "
-                   "& Quinn 2008) against the comments before the change"
-                   + (" and the rest of the brand in the same weeks." if scope.store or scope.region else "."))  # fmt: skip
+        against = " and the rest of the brand in the same weeks" if scope.store or scope.region else ""
+        st.caption(f"Compared with the comments before the change{against}.")
+    with st.expander("How the words are found"):
+        st.text(investigation.THEMES_DETAILS)
 
 
 def _comments(case: Investigation) -> None:

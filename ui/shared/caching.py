@@ -7,6 +7,7 @@ import streamlit as st
 from cx.config import Settings, make_engine
 from cx.store import queries
 from cx.store.schema import upgrade_schema
+from cx.store.sums import shared_sums
 
 
 def database_url() -> str:
@@ -33,7 +34,8 @@ def data_version() -> int:
 
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)
 def _cached(_function, name: str, url: str, version: int, kwargs: tuple):
-    return _function(_engine(url), **dict(kwargs))
+    with shared_sums():  # the same sums asked twice in one computation are read once
+        return _function(_engine(url), **dict(kwargs))
 
 
 def cached(function, **kwargs):

@@ -12,6 +12,7 @@ from cx.store import queries
 from cx.store.scope import Scope
 from ui.shared import paths
 from ui.shared.caching import cached
+from ui.shared.places import scope_title
 
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year"}
 FILTER_KEYS = ("period", "from", "to", "compare", "region", "format", "store")
@@ -170,6 +171,6 @@ def require_filters() -> Filters:
 
 def period_caption(filters: Filters) -> None:
     st.caption(
-        f"{filters.scope.describe().capitalize()} · {filters.period.label()} · compared with "
+        f"{scope_title(filters.scope)} · {filters.period.label()} · compared with "
         f"{filters.comparison.label()} ({COMPARISONS[filters.compare].lower()})"
     )

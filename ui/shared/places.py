@@ -12,6 +12,18 @@ def scope_name(scope: Scope) -> str:
     return "the whole brand" if whole_brand(scope) else scope.describe()
 
 
+def scope_title(scope: Scope) -> str:
+    """:func:`scope_name` at the start of a line: ``The whole brand``, ``Region Gulf, format mall``
+    (only the first letter raised: names keep the case the data give them)."""
+    name = scope_name(scope)
+    return name[:1].upper() + name[1:]
+
+
+def count_phrase(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 store``, ``2 stores``, ``1,204 answers``: a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def place_name(scope: Scope, *, store_name: str = "") -> str:
     """``store ST007 · City Centre``, ``region Gulf`` or ``the whole brand``; `` (mall stores)`` added
     for a store format."""

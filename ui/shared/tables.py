@@ -34,3 +34,11 @@ def p_values_as_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """``frame`` with its p- or q-value ``columns`` as text (``0.14``, ``< 0.001``, ``no test``: see
     :func:`cx.present.root_cause.p_column`), for the text columns of :func:`change_columns`."""
     return frame.assign(**{column: p_column(frame[column]) for column in columns})
+
+
+ROW_PX = 35  # the height of a row of st.dataframe, the header row included
+
+
+def full_height(rows: int) -> int:
+    """The height that shows every one of ``rows`` rows of a table without a scroll bar."""
+    return ROW_PX * (rows + 1) + 3

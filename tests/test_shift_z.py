@@ -1,0 +1,45 @@
+"""Many series scanned at once (:func:`cx.stats.detection.shift_z`): the same split and z as
+:func:`cx.stats.detection.shift_scan` gives each series on its own."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cx.stats import detection
+
+
+def test_shift_z_of_a_stack_matches_hand_worked_values():
+    """Series 0: two measurements drop after period 3 (variances 4 and 1). At that split each
+    measurement's z is shift / sqrt(1/W1 + 1/W2): -5 / sqrt(2 / 0.75) = -3.0619 and -2 / sqrt(2 / 3) =
+    -2.4495 (no residual scatter, so no dispersion), combined by Stouffer: (-3.0619 - 2.4495) / sqrt(2)
+    = -3.8971. Series 1 rises after period 2: +4 / sqrt(1/2 + 1/4) = 4.6188 for its first measurement;
+    its second is all missing and drops out. Series 2 has one observed period: no split."""
+    nan = math.nan
+    residuals = [
+        [[0, 0, 0, -5, -5, -5], [0, 0, 0, -2, -2, -2]],
+        [[0, 0, 4, 4, 4, 4], [nan] * 6],
+        [[1, nan, nan, nan, nan, nan], [nan] * 6],
+    ]
+    variances = [[[4] * 6, [1] * 6], [[1] * 6, [1] * 6], [[1] * 6, [1] * 6]]
+    index, z = detection.shift_z(residuals, variances)
+    assert index.tolist() == [3, 2, -1]
+    assert z[0] == pytest.approx(-(5 / math.sqrt(2 / 0.75) + 2 / math.sqrt(2 / 3)) / math.sqrt(2), abs=1e-9)
+    assert z[0] == pytest.approx(-3.8971, abs=1e-4)
+    assert z[1] == pytest.approx(4 / math.sqrt(1 / 2 + 1 / 4), abs=1e-9)
+    assert math.isnan(z[2])
+
+
+@pytest.mark.parametrize("known_variance", [True, False])
+def test_shift_z_gives_each_series_what_shift_scan_gives_it(known_variance):
+    rng = np.random.default_rng(7)
+    residuals = rng.normal(0, 1, (40, 3, 18)) + np.where(np.arange(18) >= 11, rng.normal(0, 2, (40, 1, 1)), 0)
+    residuals[rng.random(residuals.shape) < 0.15] = np.nan  # months without answers
+    variances = rng.uniform(0.5, 3, residuals.shape)
+    index, z = detection.shift_z(residuals, variances, known_variance=known_variance)
+    for i in range(len(residuals)):
+        scan = detection.shift_scan(residuals[i], variances[i], permutations=0, known_variance=known_variance)
+        assert index[i] == (scan.index if scan.index is not None else -1)
+        assert z[i] == pytest.approx(scan.z, nan_ok=True)
