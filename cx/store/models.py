@@ -342,7 +342,9 @@ def _coarser_rollup(name: str, finer: type[SQLModel], keys: tuple[str, ...]) -> 
     on its time key when that does not lead the primary key."""
     types = {"store_id": String(100), "touchpoint_id": Integer(), "attribute": String(100)}
     columns = [Column(key, types.get(key, Date()), primary_key=True) for key in keys]
-    columns += [Column(c.name, c.type, nullable=c.nullable) for c in finer.__table__.columns if not c.primary_key]
+    columns += [
+        Column(c.name, c.type, nullable=c.nullable) for c in finer.__table__.columns if not c.primary_key
+    ]
     table = Table(name, SQLModel.metadata, *columns)
     if keys[0] == "store_id":
         Index(f"ix_{name}_{keys[1]}", table.c[keys[1]])

@@ -41,7 +41,11 @@ SALES = (
     ("revenue_paired", sa.Float(), False),
     ("transactions_paired", sa.Integer(), False),
 )
-KEY_TYPES = {"store_id": sa.String(length=100), "touchpoint_id": sa.Integer(), "attribute": sa.String(length=100)}
+KEY_TYPES = {
+    "store_id": sa.String(length=100),
+    "touchpoint_id": sa.Integer(),
+    "attribute": sa.String(length=100),
+}
 TABLES = {  # name -> (primary key, measure columns)
     "nps_daily_total": (("day", "touchpoint_id"), NPS),
     "nps_store_weekly": (("store_id", "week"), NPS),
