@@ -38,7 +38,8 @@ for column, tile in zip(columns, tiles, strict=True):
                   delta=delta, delta_color="normal" if delta else "off")  # fmt: skip
         coverage = tile["coverage"]
         if not coverage["comparable"]:
-            st.caption(f"n = {tile['n']:,.0f} {tile['unit']} · Not comparable: {coverage['reason']}.")
+            size = tile["format"].format(tile["value"]) if money else f"n = {tile['n']:,.0f} {tile['unit']}"
+            st.caption(f"{size} · Not comparable: {coverage['reason']}.")
         elif money:
             st.caption(f"{tile['format'].format(tile['value'])} · {tile['delta_pct']:+.1f} % vs comparison period "
                        "(no sampling test for sales)")  # fmt: skip
