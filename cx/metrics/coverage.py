@@ -127,8 +127,3 @@ def _readable(source: str, scope: Scope) -> tuple[str, Scope]:
 def metric_coverage(engine: Engine, *, metric: str, scope: Scope, now: Period, before: Period) -> Coverage:
     """:func:`window_coverage` of the source ``metric`` reads."""
     return window_coverage(engine, source=metric_named(metric).source, scope=scope, now=now, before=before)
-
-
-def not_comparable_text(coverage: Coverage) -> str:
-    """``Not comparable: the comparison period has data for 214 of 365 days.``"""
-    return f"Not comparable: {coverage.reason}."
