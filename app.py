@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cx.store.sums import shared_sums
 from ui.shared import errors, filters, layout, paths
 
 st.set_page_config(page_title="CX dashboard", page_icon=":material/storefront:", layout="wide")
@@ -17,7 +18,10 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
-st.session_state["filters"] = filters.sidebar_filters()
-layout.demo_banner()
-errors.run_page(navigation)
-layout.footer()
+# One run reads one version of the data (an import ends its run with a rerun): the same sums asked
+# by two parts of the page are read once.
+with shared_sums():
+    st.session_state["filters"] = filters.sidebar_filters()
+    layout.demo_banner()
+    errors.run_page(navigation)
+    layout.footer()

@@ -66,7 +66,6 @@ TARGETS = {"demo": 2.0, "large": 3.0, FIRST_PAGE: 3.0}
 EMPTY_PAGE = "import streamlit as st\nst.title('Baseline')\n"
 START_SCRIPT = """
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 app = AppTest.from_{kind}({source!r}, default_timeout=600).run()
 assert not app.exception, [e.value for e in app.exception]
 assert app.title[0].value == {title!r}, app.title

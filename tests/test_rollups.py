@@ -173,6 +173,7 @@ SUMS_CASES = {  # which rollups answer: every store's totals, store x month/week
     "by store and month": ({}, ("store",), "month"),
     "region by week": ({"region": "Gulf"}, (), "week"),
     "by store and touchpoint": ({}, ("store", "touchpoint"), None),
+    "by store, touchpoint and month": ({}, ("store", "touchpoint"), "month"),
     "touchpoint by store": ({"touchpoint": "Delivery"}, ("store",), "month"),
 }
 PERIODS = (

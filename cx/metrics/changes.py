@@ -15,7 +15,7 @@ from cx.metrics.registry import METRICS
 from cx.metrics.registry import metric as metric_named
 from cx.periods import Period
 from cx.store.scope import Scope
-from cx.store.sums import sums
+from cx.store.sums import shared_result, sums
 
 MIN_STATED_ANSWERS = 30  # fewer answers in a window: a small sample, flagged and never stated as a finding
 CHANGE_METRICS = tuple(key for key, m in METRICS.items() if hasattr(m.estimator, "change"))
@@ -30,6 +30,7 @@ def comparison_period(period: Period, compare: str) -> Period:
     raise ValueError(f"Unknown comparison {compare!r}: use 'previous' or 'last_year'.")
 
 
+@shared_result  # explain asks for the same change many times in one computation
 def metric_changes(
     engine: Engine,
     *,

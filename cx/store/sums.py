@@ -12,6 +12,7 @@ Inside :func:`shared_sums` a read asked again with the same arguments is answere
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -95,6 +96,24 @@ def shared_sums() -> Iterator[None]:
     finally:
         if token is not None:
             _SHARED.reset(token)
+
+
+def shared_result(function):
+    """Decorator for a read ``function(engine, **keywords)`` returning a frame: inside :func:`shared_sums`,
+    a call repeated with the same arguments gets a copy of the first call's result."""
+
+    @functools.wraps(function)
+    def remembered(engine: Engine, **keywords):
+        shared = _SHARED.get()
+        if shared is None:
+            return function(engine, **keywords)
+        arguments = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in keywords.items()))
+        asked = (function.__module__, function.__qualname__, str(engine.url), arguments)
+        if asked not in shared:
+            shared[asked] = function(engine, **keywords)
+        return shared[asked].copy()
+
+    return remembered
 
 
 def sums(
@@ -224,13 +243,29 @@ def _query(engine, spec: Rollup, table: Table, ranges: list[Period] | None, scop
     joined, conditions = _gate(table, scope, tuple(key for key in by if key != "touchpoint"))
     if ranges is not None:
         conditions.append(or_(*(and_(time >= r.start, time <= r.end) for r in ranges)))
-    query = select(*groups, *_measures(spec, table)).select_from(joined).where(*conditions).group_by(*groups)
+    query = select(*groups).select_from(joined).where(*conditions)
+    own_bucket = time.name if grain and TIME_GRAINS[time.name] == grain else None
+    if _one_row_per_group(table, by, own_bucket):  # the rows are the sums
+        query = query.add_columns(*(table.c[m].label(m) for m in spec.measures))
+    else:
+        query = query.add_columns(*_measures(spec, table)).group_by(*groups)
     frame = fetch_frame(engine, query)
     if "bucket" in frame:
         frame["bucket"] = pd.to_datetime(frame["bucket"])
     if "touchpoint" in by and len(frame):
         frame["touchpoint"] = frame["touchpoint"].map(_touchpoint_names(engine))
     return frame
+
+
+KEY_COLUMNS = {"store": "store_id", "touchpoint": "touchpoint_id", "attribute": "attribute"}
+
+
+def _one_row_per_group(table: Table, by, bucket: str | None) -> bool:
+    """Whether the grouping (``by`` and the time column ``bucket`` when the buckets are its own values)
+    is the table's own key, so each group is one row and needs no SUM (organisation joins are
+    many-to-one)."""
+    keys = {KEY_COLUMNS.get(key) for key in by} | ({bucket} if bucket else set())
+    return table.name != "sales" and keys == {column.name for column in table.primary_key.columns}
 
 
 def _gate(table: Table, scope: Scope, by: tuple[str, ...]):
