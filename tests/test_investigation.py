@@ -338,7 +338,7 @@ def test_search_note_describes_the_candidate_series():
         "brand's matching series (for a touchpoint, the same touchpoint's) so that brand-wide seasonality cancels."
     )
     assert "read in NPS, top-2-box and review rating together" in store and "share of the answers" in store
-    assert "clearest in touchpoint Delivery" in store and "Bonferroni" in store
+    assert "clearest in touchpoint Delivery" in store and "Westfall-Young max-T" in store
     brand = investigation.search_note("csat_top2", scope=Scope(), series="store ST007 Delivery")
     assert brand.startswith("Searched: the brand's own monthly series as it is, and those of each store and each "
                             "store × touchpoint cell relative to")  # fmt: skip

@@ -43,3 +43,39 @@ def test_shift_z_gives_each_series_what_shift_scan_gives_it(known_variance):
         scan = detection.shift_scan(residuals[i], variances[i], permutations=0, known_variance=known_variance)
         assert index[i] == (scan.index if scan.index is not None else -1)
         assert z[i] == pytest.approx(scan.z, nan_ok=True)
+
+
+DROP = [[[0, 0, 0, 0, -5, -5, -5, -5]]]  # one series, one part: a clean drop after period 4
+ONES = [[[1.0] * 8]]
+
+
+def test_search_p_of_one_series_is_the_share_of_orders_as_extreme():
+    """At the split z = -5 / sqrt(1/4 + 1/4) = -7.071 (no scatter, dispersion 1). Of the 70 orders of
+    four 0s and four -5s only the clean drop and the clean rise reach |z| = 7.071 (any other order has
+    scatter about its two levels and a smaller shift), so p = 2 / 70 = 0.0286."""
+    _, z = detection.shift_z(DROP, ONES)
+    assert z[0] == pytest.approx(-5 / math.sqrt(0.5))
+    p = detection.max_shift_p([(DROP, ONES)], abs(z[0]), permutations=9999)
+    assert p == pytest.approx(2 / 70, abs=0.006)
+
+
+def test_search_p_counts_copies_of_one_series_once():
+    """Ten identical candidates are one piece of evidence: the max-T p stays that of one series, where a
+    Bonferroni bound would multiply it by ten."""
+    one = detection.max_shift_p([(DROP, ONES)], 7.07, permutations=2000)
+    copies = detection.max_shift_p([(DROP * 10, ONES * 10)], 7.07, permutations=2000)
+    assert copies == one < 0.05
+
+
+def test_search_p_of_noise_among_many_series_is_not_significant():
+    rng = np.random.default_rng(3)
+    residuals = rng.normal(0, 1, (300, 2, 24))
+    variances = np.ones_like(residuals)
+    index, z = detection.shift_z(residuals, variances)
+    p = detection.max_shift_p([(residuals, variances)], float(np.nanmax(np.abs(z))))
+    assert p > 0.05
+    planted = residuals.copy()
+    planted[17, :, 12:] -= 2.5  # one series drops by 2.5 standard deviations in both parts
+    index, z = detection.shift_z(planted, variances)
+    assert int(np.nanargmax(np.abs(z))) == 17 and index[17] == 12
+    assert detection.max_shift_p([(planted, variances)], float(np.abs(z[17]))) <= 0.01

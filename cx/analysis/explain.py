@@ -179,8 +179,9 @@ def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     Each candidate is scanned with :func:`cx.stats.detection.shift_scan` over all its evidence measurements
     at once, each month weighted by its sampling variance: the score of every source in
     :func:`evidence_metrics`, and for a touchpoint its share of the answers (see :func:`_share_rows`).
-    The candidate with the largest |z| whose permutation p, Bonferroni-adjusted for the number of
-    candidates, is <= 0.05 wins (``p_value``); with none, no change is reported."""
+    The candidate with the largest |z| is the change found when its p-value, adjusted for every
+    candidate searched (Westfall-Young max-T over joint permutations of the months), is <= 0.05
+    (``p_value``); otherwise no change is reported."""
     brand_scope = Scope(visible_stores=scope.visible_stores, touchpoint=scope.touchpoint, stage=scope.stage)
     relative = metric == "revenue"  # no per-answer variance: weights only, dispersion estimated
     frames = {m: monthly_values(engine, metric=m, scope=brand_scope) for m in evidence_metrics(metric)}
@@ -253,43 +254,37 @@ def _candidate_series(
 
 
 def _clearest_shift(candidates: dict, months: list, relative: bool) -> dict | None:
-    """The candidate with the largest |z| whose permutation p stays <= 0.05 after Bonferroni adjustment
-    for the number of candidates searched, with its start and that adjusted p; ``None`` when no
-    candidate's shift is significant after the adjustment."""
+    """The candidate with the largest |z| (:func:`cx.stats.detection.shift_z`), with its start and its
+    p-value adjusted for the whole search (:func:`cx.stats.detection.max_shift_p`: the largest |z| of
+    all candidates under the same random orders of the months); ``None`` when that p exceeds 0.05."""
+    stacks, best = [], None  # best: (|z|, label, split, z)
     stacked = {label: (np.vstack([r for r, _ in parts]), np.vstack([v for _, v in parts]))
                for label, parts in candidates.items()}  # fmt: skip
-    clearest = {}  # label -> |z| of its clearest split; candidates with as many parts are scanned at once
-    for size in {len(r) for r, _ in stacked.values()}:
+    for size in sorted({len(r) for r, _ in stacked.values()}):  # candidates with as many parts at once
         labels = [label for label, (r, _) in stacked.items() if len(r) == size]
-        index, z = detection.shift_z(np.stack([stacked[label][0] for label in labels]),
-                                     np.stack([stacked[label][1] for label in labels]), known_variance=not relative)  # fmt: skip
-        clearest.update({label: abs(z[i]) for i, label in enumerate(labels) if index[i] >= 0})
-    scans = [(clearest[label], label, *stacked[label]) for label in stacked if label in clearest]
-    scans.sort(key=lambda item: item[0], reverse=True)
-    if len(scans) / (1 + min(MAX_PERMUTATIONS, max(499, 100 * len(scans)))) > 0.05:
-        return None  # even the smallest permutation p, 1 / (1 + permutations), cannot survive the adjustment
-    for _, label, residuals, variances in scans[:MAX_TESTED_CANDIDATES]:
-        scan = detection.shift_scan(residuals, variances, permutations=499, known_variance=not relative)
-        if scan.p_value <= 0.05:
-            # enough permutations that the Bonferroni-adjusted p can fall to 0.01
-            permutations = min(MAX_PERMUTATIONS, max(499, 100 * len(scans)))
-            scan = detection.shift_scan(
-                residuals, variances, permutations=permutations, known_variance=not relative
-            )
-            if scan.p_value * len(scans) > 0.05:  # chance, given how many series were searched
-                continue
-            primary = ~np.isnan(residuals[0])
-            series = pd.DataFrame({"bucket": np.asarray(months)[primary], "value": residuals[0][primary],
-                                   "n": 1 / variances[0][primary]})  # fmt: skip
-            return {"label": label, "index": int(primary[: scan.index].sum()), "series": series,
-                    "first": pd.Timestamp(months[0]).date(),
-                    "start": pd.Timestamp(months[scan.index]).date(), "z": scan.z, "p_raw": scan.p_value,
-                    "p_value": min(1.0, scan.p_value * len(scans))}  # fmt: skip
-    return None
+        residuals = np.stack([stacked[label][0] for label in labels])
+        variances = np.stack([stacked[label][1] for label in labels])
+        stacks.append((residuals, variances))
+        index, z = detection.shift_z(residuals, variances, known_variance=not relative)
+        for i, label in enumerate(labels):
+            if index[i] >= 0 and (best is None or abs(z[i]) > best[0]):
+                best = (abs(z[i]), label, int(index[i]), float(z[i]))
+    if best is None:
+        return None
+    size, label, split, z = best
+    p_value = detection.max_shift_p(stacks, size, permutations=PERMUTATIONS, known_variance=not relative)
+    if p_value > 0.05:  # chance, given how many series were searched
+        return None
+    residuals, variances = stacked[label]
+    primary = ~np.isnan(residuals[0])
+    series = pd.DataFrame({"bucket": np.asarray(months)[primary], "value": residuals[0][primary],
+                           "n": 1 / variances[0][primary]})  # fmt: skip
+    return {"label": label, "index": int(primary[:split].sum()), "series": series,
+            "first": pd.Timestamp(months[0]).date(), "start": pd.Timestamp(months[split]).date(), "z": z,
+            "p_value": p_value}  # fmt: skip
 
 
-MAX_TESTED_CANDIDATES = 20  # permutation tests run on the candidates with the largest |z| first
-MAX_PERMUTATIONS = 50_000
+PERMUTATIONS = 199  # random orders of the months: the adjusted p is resolved to 0.005
 
 
 def _grid(

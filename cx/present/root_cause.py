@@ -465,8 +465,9 @@ def search_note(metric: str, *, scope: Scope, series: str | None, p_value: float
             )
     weights = "" if sales else ", each month weighted by 1 / its sampling variance"
     return (
-        f"Searched: {searched}{weights}. The single shift with the largest z whose permutation p, multiplied "
-        f"by the number of series searched (Bonferroni), stays at or below 0.05 wins: clearest in "
+        f"Searched: {searched}{weights}. The single shift with the largest z of all series wins when it "
+        f"stays at or below 0.05 against the largest z of every series under the same random orders of the "
+        f"months (Westfall-Young max-T, which allows for the number of series searched): clearest in "
         f"{series or 'the whole scope'}, {format_p(p_value)} after that adjustment."
     )
 
