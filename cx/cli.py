@@ -1,4 +1,5 @@
-"""The command line: ``python -m cx init | demo | load | metrics | compare | consistency | drivers | explain``.
+"""The command line: ``python -m cx init | demo | load | prepare | metrics | compare | consistency | drivers |
+explain``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error.
 Every command takes ``--db URL`` (else ``CX_DATABASE_URL``, else the SQLite file under ``data/``).
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     load.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
+    prepare = commands.add_parser(
+        "prepare", parents=[common], help="compute the root cause's first views after loading files"
+    )
+    prepare.add_argument("--json", action="store_true", help="print one JSON object")
+
     metrics = commands.add_parser(
         "metrics", parents=[common, _period_options()], help="headline metrics per group"
     )
@@ -151,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(engine, settings, args.seed)
         if args.command == "load":
             return _load(engine, settings, args)
+        if args.command == "prepare":
+            return _prepare(engine, args.json)
         return _report(engine, args)
     except UsageError as error:
         print(f"python -m cx {args.command}: {error}", file=sys.stderr)
@@ -295,6 +303,19 @@ def _demo(engine, settings: Settings, seed: int) -> int:
         print(f"{kind:8} {summary.rows_loaded:>7} loaded, {summary.rows_duplicate:>7} already there")
     goals, actions = record_demo_plans(engine, brand)
     print(f"{'goals':8} {goals:>7} set, {actions:>7} action recorded")
+    return _prepare(engine, as_json=False)
+
+
+def _prepare(engine, as_json: bool) -> int:
+    from cx.analysis.prepare import prepare_root_cause
+
+    upgrade_schema(engine)
+    prepared = prepare_root_cause(engine)
+    if as_json:
+        print(json.dumps({"prepared": prepared}))
+    else:
+        seconds = sum(view["seconds"] for view in prepared)
+        print(f"{'root cause':8} {len(prepared):>3} first views prepared in {seconds:.1f} s")
     return 0
 
 

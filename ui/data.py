@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from cx.analysis.health import SOURCE_LABELS, data_health, health_findings, weekly_volume
+from cx.analysis.prepare import prepare_in_background
 from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.mapping import IGNORE, ColumnMappingError
@@ -222,6 +223,8 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
         )
     except ImportFailed as failure:
         summary = failure.summary
+    if not summary.error and summary.rows_loaded:
+        prepare_in_background(engine)
     st.session_state[LAST_IMPORT] = summary
     st.cache_data.clear()
     st.rerun()

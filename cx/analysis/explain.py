@@ -32,6 +32,7 @@ from cx.stats import detection, themes
 from cx.store.queries import data_span, feedback_texts, latest_data_day, store_directory
 from cx.store.records import actions_for, insert_action
 from cx.store.scope import Scope
+from cx.store.stored import stored_result
 from cx.store.sums import sums
 
 EXPLAIN_METRICS = EXPLAINABLE
@@ -45,9 +46,21 @@ def explain_change(
     verbatims, reaction, actions`` (and the weekly ``timeline``). With ``period``, before is as long,
     just before it. Without, the change that :func:`find_change` finds is explained: before = just
     before its start, after = the latest days, both as long as the data allow (at most from the start
-    to the last day with data); with no change found, the last 90 days against the 90 before."""
+    to the last day with data); with no change found, the last 90 days against the 90 before.
+
+    The answer is computed once per data version (:mod:`cx.store.stored`) but for the actions, which
+    are recorded at any time and read fresh."""
     if metric not in EXPLAIN_METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(EXPLAIN_METRICS)}.")
+    result = _explanation(engine, metric=metric, scope=scope, period=period, top=top)
+    if result["what"]["comparable"]:
+        result["actions"] = action_effects(engine, metric=metric, scope=scope)
+    return result
+
+
+@stored_result
+def _explanation(engine: Engine, *, metric: str, scope: Scope, period: Period | None, top: int) -> dict:
+    """:func:`explain_change` but for its actions."""
     latest = latest_data_day(engine)
     if latest is None:
         raise ValueError("The database holds no data yet; load files or run `python -m cx demo`.")
@@ -87,7 +100,7 @@ def explain_change(
         "touchpoints": _touchpoints(engine, touchpoints, scope, after, before),
         "attributes": attribute_changes(engine, scope=scope, after=after, before=before),
         "reaction": _reaction(engine, scope, after, before),
-        "actions": action_effects(engine, metric=metric, scope=scope),
+        "actions": [],
     }
     terms, verbatims = _themes(engine, scope, after, before, top, changed=_significant(what))
     result["themes"], result["verbatims"] = terms, verbatims
@@ -169,6 +182,7 @@ def evidence_metrics(metric: str) -> tuple[str, ...]:
     )
 
 
+@stored_result
 def find_change(engine: Engine, *, metric: str, scope: Scope) -> dict | None:
     """The clearest change in the scope: a single shift searched in every candidate monthly series
     (a store: itself and each of its touchpoints; a region or the brand: itself, each store and each

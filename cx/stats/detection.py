@@ -522,22 +522,32 @@ class ShiftScan:
 
 def _split_z(r: np.ndarray, w: np.ndarray, min_size: int, floor: bool) -> np.ndarray:
     """Combined z for a split before each period; ``r, w`` are (..., parts, periods)."""
-    seen = (w > 0).astype(float)
-    sw, swr, swr2, obs = (np.cumsum(a, axis=-1) for a in (w, w * r, w * r * r, seen))
-    w1, s1, q1, o1 = (a[..., :-1] for a in (sw, swr, swr2, obs))  # split before period 1 .. T-1
-    w2, s2, q2, o2 = (a[..., -1:] - b for a, b in zip((sw, swr, swr2, obs), (w1, s1, q1, o1), strict=True))
+    totals = [np.moveaxis(t, -1, 0) for t in _totals(r, w)]
+    return np.moveaxis(_split_z_of(totals, min_size, floor), 0, -1)
+
+
+def _totals(r: np.ndarray, w: np.ndarray, dtype=float) -> list[np.ndarray]:
+    """Each period's weight, weighted value, weighted square and 1 where observed (shapes of ``r``)."""
+    return [np.asarray(t, dtype=dtype) for t in (w, w * r, w * r * r, w > 0)]
+
+
+def _split_z_of(totals: list[np.ndarray], min_size: int, floor: bool) -> np.ndarray:
+    """:func:`_split_z` from the :func:`_totals` laid out (periods, ..., parts); gives (periods - 1, ...).
+    Periods first: the running sums add whole blocks."""
+    (w1, s1, q1, o1), (w2, s2, q2, o2) = zip(*((c[:-1], c[-1:] - c[:-1]) for c in (np.cumsum(t, axis=0) for t in totals)),
+                                             strict=True)  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = s2 / w2 - s1 / w1
-        z = shift / np.sqrt(1 / w1 + 1 / w2)
-        chi2 = np.maximum((q1 - s1**2 / w1) + (q2 - s2**2 / w2), 0.0)
-        dispersion = chi2 / np.maximum(o1 + o2 - 2, 1)
-    dispersion = np.maximum(dispersion, 1.0) if floor else dispersion
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = z / np.sqrt(dispersion)
+        i1, i2 = 1 / w1, 1 / w2
+        m1, m2 = s1 * i1, s2 * i2
+        chi2 = np.maximum(q1 - s1 * m1 + q2 - s2 * m2, 0.0)
+        dispersion = chi2 / np.maximum(o1[:1] + o2[:1] - 2, 1)  # observed periods: the same at every split
+        if floor:
+            dispersion = np.maximum(dispersion, 1.0)
+        z = (m2 - m1) / np.sqrt((i1 + i2) * dispersion)
     valid = (o1 >= min_size) & (o2 >= min_size) & np.isfinite(z)
-    parts = valid.sum(axis=-2)
+    parts = valid.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        combined = np.where(valid, z, 0.0).sum(axis=-2) / np.sqrt(parts)
+        combined = np.where(valid, z, 0.0).sum(axis=-1) / np.sqrt(parts)
     return np.where(parts > 0, combined, np.nan)
 
 
@@ -649,34 +659,38 @@ def max_shift_p(
     once as many permuted maxima reach ``observed`` as would already make p > 0.05, it stops and gives
     h / L (h such maxima out of the first L orders).
     """
-    prepared = []
+    totals = []  # per stack, (periods, series, parts) in single precision: the orders only rank
     for residuals, variances in stacks:
         r, v = np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float)
         ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
-        prepared.append((np.where(ok, r, 0.0), np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)))
-    periods = {r.shape[-1] for r, _ in prepared}
+        weights = np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
+        totals.append([np.ascontiguousarray(np.moveaxis(t, -1, 0))
+                       for t in _totals(np.where(ok, r, 0.0), weights, np.float32)])  # fmt: skip
+    periods = {t[0].shape[0] for t in totals}
     if len(periods) != 1:
         raise ValueError(f"every stack needs the same periods; got {sorted(periods)}.")
     count = periods.pop()
     rng = np.random.default_rng(seed)
     enough = math.ceil(0.05 * (1 + permutations))  # this many exceedances: p > 0.05 whatever follows
     exceed = 0
-    for first in range(0, permutations, ORDERS_AT_ONCE):
-        orders = np.argsort(rng.random((min(ORDERS_AT_ONCE, permutations - first), count)), axis=1)
+    at_once = max(1, ELEMENTS_AT_ONCE // sum(t[0].size for t in totals))
+    for first in range(0, permutations, at_once):
+        orders = np.argsort(rng.random((min(at_once, permutations - first), count)), axis=1)
         largest = np.zeros(len(orders))
-        for r, w in prepared:  # (orders, series, parts, periods)
-            z = _split_z(np.moveaxis(r[..., orders], -2, 0), np.moveaxis(w[..., orders], -2, 0), min_size,
-                         known_variance)  # fmt: skip
-            z = np.abs(np.where(np.isfinite(z), z, 0.0)).reshape(len(orders), -1)
-            largest = np.maximum(largest, z.max(axis=1, initial=0.0))
-        hits = np.cumsum(largest >= observed * (1 - 1e-9)) + exceed
+        for stack in totals:  # shuffled: (periods, orders, series, parts)
+            z = _split_z_of([np.moveaxis(t[orders], 1, 0) for t in stack], min_size, known_variance)
+            z = np.abs(np.where(np.isfinite(z), z, 0.0))
+            largest = np.maximum(
+                largest, np.moveaxis(z, 1, 0).reshape(len(orders), -1).max(axis=1, initial=0.0)
+            )
+        hits = np.cumsum(largest >= observed * (1 - 1e-5)) + exceed  # ties, to single precision
         if hits[-1] >= enough:
             return enough / (first + 1 + int(np.argmax(hits >= enough)))
         exceed = int(hits[-1])
     return (1 + exceed) / (1 + permutations)
 
 
-ORDERS_AT_ONCE = 25  # random orders scanned together: numpy's speed for bounded memory
+ELEMENTS_AT_ONCE = 2_000_000  # random orders scanned together: numpy's speed within the CPU caches
 
 
 def is_ongoing(

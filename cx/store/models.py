@@ -379,3 +379,15 @@ class Action(SQLModel, table=True):
     scope_value: str | None = Field(default=None, sa_type=String(200))
     description: str = Field(sa_type=Text)
     created_at: dt.datetime = Field(sa_type=DateTime)
+
+
+class StoredResult(SQLModel, table=True):
+    """An expensive computation's answer (``name`` called with the arguments whose canonical JSON has
+    the SHA-256 ``arguments_digest``), valid for the data version (newest import batch) it was computed
+    on."""
+
+    __tablename__ = "stored_result"
+    name: str = Field(sa_type=String(200), primary_key=True)
+    arguments_digest: str = Field(sa_type=String(64), primary_key=True)
+    data_version: int = Field(primary_key=True)
+    answer: str = Field(sa_type=Text)

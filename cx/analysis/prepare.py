@@ -1,0 +1,54 @@
+"""The root cause's first views, computed right after an import (:mod:`cx.store.stored` keeps them):
+for every metric, the whole brand's latest change and the sidebar's default period (the last 90 days
+against the 90 before), the views the page and the summary's "Why?" links open on.
+
+``python -m cx demo`` and ``python -m cx prepare`` compute them before they return; the Data page
+hands them to one background worker, so the person who imported is not kept waiting (a page opened
+before the worker is done computes its view itself).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from sqlalchemy import Engine
+
+from cx.analysis.explain import EXPLAIN_METRICS, explain_change
+from cx.periods import preset_period
+from cx.store.queries import latest_data_day
+from cx.store.scope import Scope
+
+DEFAULT_PERIOD = "last_90_days"  # the sidebar's default period
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-root-cause")
+
+
+def prepare_root_cause(engine: Engine) -> list[dict]:
+    """Compute and keep each first view; ``metric, view, seconds`` per view (none without data)."""
+    latest = latest_data_day(engine)
+    if latest is None:
+        return []
+    views = {"latest change": None, DEFAULT_PERIOD: preset_period(DEFAULT_PERIOD, latest)}
+    prepared = []
+    for metric in EXPLAIN_METRICS:
+        for view, period in views.items():
+            started = time.perf_counter()
+            explain_change(engine, metric=metric, scope=Scope(), period=period)
+            prepared.append(
+                {"metric": metric, "view": view, "seconds": round(time.perf_counter() - started, 2)}
+            )
+    return prepared
+
+
+def prepare_in_background(engine: Engine) -> Future:
+    """:func:`prepare_root_cause` on the background worker (imports queue behind one another); a
+    failure is logged, as the page then computes the view itself."""
+    future = _WORKER.submit(prepare_root_cause, engine)
+    future.add_done_callback(_log_failure)
+    return future
+
+
+def _log_failure(future: Future) -> None:
+    if future.exception() is not None:
+        logging.getLogger(__name__).warning("Preparing the root cause failed: %s", future.exception())

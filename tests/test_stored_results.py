@@ -1,0 +1,108 @@
+"""Answers kept with the data (:mod:`cx.store.stored`): computed once per data version and scope, read
+back with their types, computed again after an import, never shared between different scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from cx.analysis.explain import EXPLAIN_METRICS, explain_change
+from cx.cli import main
+from cx.store.models import StoredResult
+from cx.store.scope import Scope
+from cx.store.stored import stored_result
+from tests.brands import load_brand, small_brand
+
+CALLS: list[dict] = []
+
+
+@stored_result
+def answer(engine, *, scope: Scope, day: dt.date) -> dict:
+    CALLS.append({"scope": scope, "day": day})
+    frame = pd.DataFrame({"bucket": pd.to_datetime(["2026-01-01", "2026-02-01"]).astype("datetime64[us]"),
+                          "value": [1.5, math.nan], "n": [3, 4], "store": ["S1", "S2"]})  # fmt: skip
+    return {
+        "start": day,
+        "p_value": math.nan,
+        "z": -2.5,
+        "series": frame,
+        "label": ["store", "S1"],
+        "none": None,
+    }
+
+
+def kept_rows(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(StoredResult)).scalar_one()
+
+
+@pytest.fixture
+def loaded(engine, tmp_path):
+    load_brand(engine, small_brand(), tmp_path)
+    return engine
+
+
+def test_an_answer_is_computed_once_and_read_back_with_its_types(loaded):
+    CALLS.clear()
+    scope, day = Scope(region="North"), dt.date(2026, 3, 1)
+    first = answer(loaded, scope=scope, day=day)
+    second = answer(loaded, scope=scope, day=day)
+    assert len(CALLS) == 1 and kept_rows(loaded) == 1
+    assert second["start"] == day and isinstance(second["start"], dt.date)
+    assert math.isnan(second["p_value"]) and second["z"] == -2.5 and second["none"] is None
+    assert second["label"] == ["store", "S1"]
+    pd.testing.assert_frame_equal(second["series"], first["series"])
+    assert str(second["series"]["bucket"].dtype) == "datetime64[us]"
+
+
+def test_another_scope_or_a_caller_seeing_fewer_stores_gets_its_own_answer(loaded):
+    CALLS.clear()
+    day = dt.date(2026, 3, 1)
+    for scope in (Scope(), Scope(region="North"), Scope(visible_stores=frozenset({"S1"})), Scope()):
+        answer(loaded, scope=scope, day=day)
+    assert len(CALLS) == 3 and kept_rows(loaded) == 3
+
+
+def test_an_import_makes_every_kept_answer_stale(loaded, tmp_path):
+    CALLS.clear()
+    day = dt.date(2026, 3, 1)
+    answer(loaded, scope=Scope(), day=day)
+    brand = small_brand()
+    load_brand(loaded, brand, tmp_path)  # the same rows again: a new batch, so a new data version
+    answer(loaded, scope=Scope(), day=day)
+    assert len(CALLS) == 2 and kept_rows(loaded) == 1  # the older version's answer is gone
+
+
+def test_a_kept_explanation_equals_the_computed_one(loaded):
+    computed = explain_change(loaded, metric="nps", scope=Scope())
+    kept = explain_change(loaded, metric="nps", scope=Scope())
+    pd.testing.assert_frame_equal(kept.pop("timeline"), computed.pop("timeline"))
+    assert _same(kept, computed)
+
+
+def _same(a, b) -> bool:
+    """Equal, counting nan as equal to nan."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b and type(a) is type(b)
+
+
+def test_prepare_keeps_the_root_cause_first_views_of_every_metric(loaded, capsys):
+    assert main(["prepare", "--json", "--db", loaded.url.render_as_string(hide_password=False)]) == 0
+    prepared = json.loads(capsys.readouterr().out)["prepared"]
+    assert [(view["metric"], view["view"]) for view in prepared] == [
+        (metric, view) for metric in EXPLAIN_METRICS for view in ("latest change", "last_90_days")
+    ]
+    assert all(view["seconds"] >= 0 for view in prepared)
+    with loaded.connect() as connection:
+        names = connection.execute(select(StoredResult.name).distinct()).scalars().all()
+    assert sorted(names) == ["cx.analysis.explain._explanation", "cx.analysis.explain.find_change"]
