@@ -9,7 +9,10 @@ over). What the imports cost is timed apart: "first page after start" is a new P
 imports Streamlit, runs the router and renders the summary (interpreter start to rendered page).
 
 The root cause is opened twice: from the sidebar (no query parameters) and as the summary's "Why?"
-link opens it (``metric``, ``mode=period`` and the filters the sidebar put in the URL).
+link opens it (``metric``, ``mode=period`` and the filters the sidebar put in the URL); each once with
+its first views prepared, as after an import (``python -m cx prepare``, the demo, the Data page), and
+once "not prepared", with every kept answer deleted first (:mod:`cx.store.stored`), as when a page
+is opened before its view was prepared.
 
 Ratios are against baselines measured in the same run, so figures compare across machines: a new
 AppTest's first run of an empty page (one ``st.title``), and for the first page after start a new
@@ -39,12 +42,16 @@ import time
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy import delete
 from streamlit.logger import set_log_level
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from bench.metrics import large_brand_url
+from cx.analysis.prepare import prepare_root_cause
 from cx.cli import main as cx_main
+from cx.config import make_engine
+from cx.store.models import StoredResult
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -57,6 +64,8 @@ PAGES = {  # name -> (page script, query parameters, title in the page's h1)
     "touchpoints": ("ui/touchpoints.py", {}, "Touchpoints & journey"),
     "root cause (sidebar)": ("ui/root_cause/page.py", {}, "Root cause"),
     "root cause (Why? link)": ("ui/root_cause/page.py", WHY_LINK, "Root cause"),
+    "root cause (sidebar), not prepared": ("ui/root_cause/page.py", {}, "Root cause"),
+    "root cause (Why?), not prepared": ("ui/root_cause/page.py", WHY_LINK, "Root cause"),
     "goals": ("ui/goals.py", {}, "Goals"),
     "data": ("ui/data.py", {}, "Data"),
     "methods": ("ui/methods.py", {}, "Methods"),
@@ -89,6 +98,19 @@ def warm_file(path: Path) -> None:
             with part.open("rb") as handle:
                 while handle.read(1 << 24):
                     pass
+
+
+def set_kept_answers(url: str, name: str) -> None:
+    """Before a root cause row: its first views prepared, or no kept answer at all ("not prepared")."""
+    if not name.startswith("root cause"):
+        return
+    engine = make_engine(url)
+    if name.endswith("not prepared"):
+        with engine.begin() as connection:
+            connection.execute(delete(StoredResult))
+    else:
+        prepare_root_cause(engine)
+    engine.dispose()
 
 
 def render(url: str, page: str, params: dict[str, str], title: str, profiler=None) -> float:
@@ -168,6 +190,7 @@ def measure_brand(brand: str, url: str, pages: list[str], repeats: int, profile:
         script, params, title = PAGES[name]
         seconds = []
         for attempt in range(repeats):
+            set_kept_answers(url, name)
             profiler = cProfile.Profile() if profile and attempt == 0 else None
             seconds.append(render(url, script, params, title, profiler))
             if profiler:
@@ -176,9 +199,9 @@ def measure_brand(brand: str, url: str, pages: list[str], repeats: int, profile:
                     profile / f"{brand}_{re.sub(r'[^a-z]+', '_', name.lower()).strip('_')}.prof"
                 )
         results[name] = min(seconds)
-        print(f"  {brand:6} {name:24} {results[name]:7.2f} s", flush=True)
+        print(f"  {brand:6} {name:36} {results[name]:7.2f} s", flush=True)
     results[FIRST_PAGE] = min(after_start(url) for _ in range(repeats))
-    print(f"  {brand:6} {FIRST_PAGE:24} {results[FIRST_PAGE]:7.2f} s", flush=True)
+    print(f"  {brand:6} {FIRST_PAGE:36} {results[FIRST_PAGE]:7.2f} s", flush=True)
     return results
 
 
@@ -186,7 +209,7 @@ def print_table(results: dict[str, dict[str, float]], baselines: dict[str, float
     """Page x brand: seconds, ratio to the baseline and the target; ``!`` marks a missed target."""
     brands = list(results)
     rows = [*PAGES, FIRST_PAGE]
-    print(f"\n{'page':24}" + "".join(f"{brand:>26}" for brand in brands))
+    print(f"\n{'page':36}" + "".join(f"{brand:>26}" for brand in brands))
     for row in rows:
         cells = []
         for brand in brands:
@@ -198,7 +221,7 @@ def print_table(results: dict[str, dict[str, float]], baselines: dict[str, float
             base = baselines["process" if row == FIRST_PAGE else "page"]
             mark = " " if seconds <= target else "!"
             cells.append(f"{seconds:6.2f} s{mark}(<= {target:.0f}) x{seconds / base:6.1f}")
-        print(f"{row:24}" + "".join(f"{cell:>26}" for cell in cells))
+        print(f"{row:36}" + "".join(f"{cell:>26}" for cell in cells))
     print(f"baselines: empty page {baselines['page']:.3f} s (pages), empty page after start "
           f"{baselines['process']:.3f} s (first page); x = seconds / baseline")  # fmt: skip
 
