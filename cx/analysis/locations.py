@@ -42,9 +42,15 @@ def location_stats(
     """The metric for every store in scope with data (stores without answers are left out)."""
     if metric not in COMPARABLE:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(COMPARABLE)}.")
+    return location_stats_of(
+        metric, sums(engine, METRICS[metric].source, scope=scope, period=period, by=LOCATION_KEYS)
+    )
+
+
+def location_stats_of(metric: str, raw: pd.DataFrame) -> LocationStats:
+    """:func:`location_stats` from the metric's summed rollup rows per ``LOCATION_KEYS``."""
     spec = METRICS[metric]
     estimator = spec.estimator
-    raw = sums(engine, spec.source, scope=scope, period=period, by=LOCATION_KEYS)
     raw = raw.loc[estimator.answers(raw) > 0].reset_index(drop=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         interval = estimator.interval(raw)

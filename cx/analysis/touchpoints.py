@@ -9,12 +9,13 @@ shows and why (:func:`heatmap_window`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from cx.analysis.consistency import consistency
+from cx.analysis.consistency import consistency_of
+from cx.analysis.locations import LOCATION_KEYS, location_stats_of
 from cx.metrics.registry import METRICS
 from cx.metrics.tables import metric_table
 from cx.periods import Period
@@ -112,7 +113,9 @@ def touchpoint_heatmap(
     touchpoint; ``place`` names the store (``ST007 · Dubai Al Barsha``)."""
     spec = METRICS[metric]
     value, low, high, n = metric, spec.low, spec.high, spec.n_column
-    table = metric_table(engine, scope=scope, period=period, by=("store", "touchpoint", "stage"))
+    table = metric_table(
+        engine, scope=scope, period=period, by=("store", "touchpoint", "stage"), sources=(spec.source,)
+    )
     table = table.loc[(table[n].fillna(0) > 0) & table["touchpoint"].notna()]
     names = store_directory(engine, scope=scope).set_index("store_id")["name"]
     place = table["store"] + " · " + table["store"].map(names).fillna("")
@@ -134,10 +137,10 @@ def touchpoint_consistency(
     engine: Engine, *, metric: str, scope: Scope, period: Period | None = None, touchpoints: list[str]
 ) -> pd.DataFrame:
     """The consistency statistics of ``metric`` across stores, for each touchpoint."""
+    every = replace(scope, touchpoint=None)  # one read: every touchpoint's stores at once
+    raw = sums(engine, METRICS[metric].source, scope=every, period=period, by=(*LOCATION_KEYS, "touchpoint"))
     rows = []
     for touchpoint in touchpoints:
-        narrowed = Scope(**{**vars(scope), "touchpoint": touchpoint})
-        rows.append(
-            {"touchpoint": touchpoint, **consistency(engine, metric=metric, scope=narrowed, period=period)}
-        )
+        own = raw.loc[raw["touchpoint"] == touchpoint].drop(columns="touchpoint")
+        rows.append({"touchpoint": touchpoint, **consistency_of(location_stats_of(metric, own))})
     return pd.DataFrame(rows)
