@@ -20,7 +20,7 @@ from cx.metrics.registry import METRICS
 from cx.metrics.tables import metric_table
 from cx.periods import Period
 from cx.store.models import JOURNEY_STAGES
-from cx.store.queries import store_directory
+from cx.store.queries import store_directory, touchpoint_stages
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
@@ -87,11 +87,14 @@ def heatmap_window(
         for months in wider
         if months_to(period.end, months).start < period.start
     ]
-    counts = [_cell_answers(engine, spec, scope, window) for _, window in windows]
-    cells = len(counts[-1])
-    readable = [int((answers >= min_n).sum()) for answers in counts]
-    enough = [i for i, r in enumerate(readable) if cells and r >= MOST_CELLS * cells]
-    pick = enough[0] if enough else readable.index(max(readable))
+    cells = len(_cell_answers(engine, spec, scope, windows[-1][1]))
+    readable = []  # cells with min_n answers per window, from the shortest until most cells have them
+    for _, window in windows:
+        readable.append(int((_cell_answers(engine, spec, scope, window) >= min_n).sum()))
+        if cells and readable[-1] >= MOST_CELLS * cells:
+            break
+    enough = cells and readable[-1] >= MOST_CELLS * cells
+    pick = len(readable) - 1 if enough else readable.index(max(readable))
     months, chosen = windows[pick]
     return HeatmapWindow(chosen, months, readable[pick], cells, min_n)
 
@@ -114,9 +117,10 @@ def touchpoint_heatmap(
     spec = METRICS[metric]
     value, low, high, n = metric, spec.low, spec.high, spec.n_column
     table = metric_table(
-        engine, scope=scope, period=period, by=("store", "touchpoint", "stage"), sources=(spec.source,)
+        engine, scope=scope, period=period, by=("store", "touchpoint"), sources=(spec.source,)
     )
     table = table.loc[(table[n].fillna(0) > 0) & table["touchpoint"].notna()]
+    table = table.assign(stage=table["touchpoint"].map(touchpoint_stages(engine)))
     names = store_directory(engine, scope=scope).set_index("store_id")["name"]
     place = table["store"] + " · " + table["store"].map(names).fillna("")
     frame = pd.DataFrame({"store": table["store"], "place": place.str.removesuffix(" · "),
@@ -137,8 +141,10 @@ def touchpoint_consistency(
     engine: Engine, *, metric: str, scope: Scope, period: Period | None = None, touchpoints: list[str]
 ) -> pd.DataFrame:
     """The consistency statistics of ``metric`` across stores, for each touchpoint."""
-    every = replace(scope, touchpoint=None)  # one read: every touchpoint's stores at once
-    raw = sums(engine, METRICS[metric].source, scope=every, period=period, by=(*LOCATION_KEYS, "touchpoint"))
+    every = replace(scope, touchpoint=None)  # one read, the heatmap's: every store x touchpoint at once
+    raw = sums(engine, METRICS[metric].source, scope=every, period=period, by=("store", "touchpoint"))
+    places = store_directory(engine, scope=every).rename(columns={"store_id": "store"})
+    raw = raw.merge(places[list(LOCATION_KEYS)], on="store", how="left")
     rows = []
     for touchpoint in touchpoints:
         own = raw.loc[raw["touchpoint"] == touchpoint].drop(columns="touchpoint")

@@ -99,6 +99,12 @@ def store_directory(engine: Engine, *, scope: Scope | None = None) -> pd.DataFra
         )
 
 
+def touchpoint_stages(engine: Engine) -> dict[str, str | None]:
+    """Touchpoint name -> its journey stage, for every touchpoint of the catalogue."""
+    with engine.connect() as connection:
+        return dict(connection.execute(select(Touchpoint.name, Touchpoint.stage)).all())
+
+
 FEEDBACK_TEXTS = (  # source, table, its date column, its text column, whether answers name a touchpoint
     ("nps", NpsResponse, NpsResponse.responded_at, NpsResponse.comment, True),
     ("survey", SurveyResponse, SurveyResponse.responded_at, SurveyResponse.comment, True),
