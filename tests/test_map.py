@@ -7,7 +7,13 @@ import json
 import pandas as pd
 import pytest
 
+from cx.analysis.executive import store_map
+from cx.config import make_engine
+from cx.periods import Period
 from cx.present.maps import OUTLINES_FILE, country_outlines, map_chart, store_extent
+from cx.store.queries import store_directory
+from cx.store.scope import Scope
+from tests.brands import load_brand, small_brand
 
 # Dubai, London and Casablanca, as the demo brand places them; the last store has no answers yet.
 STORES = pd.DataFrame({
@@ -27,7 +33,7 @@ def corners(feature: dict) -> tuple[list[float], list[float]]:
 def test_outlines_ship_with_the_package_small_and_licensed():
     assert OUTLINES_FILE.stat().st_size < 1_000_000
     assert (OUTLINES_FILE.parent / "LICENSE.md").read_text(encoding="utf-8").count("Natural Earth") >= 1
-    topology = country_outlines()
+    topology = json.loads(country_outlines())
     assert topology["type"] == "Topology"
     names = {country["properties"]["name"] for country in topology["objects"]["countries"]["geometries"]}
     assert len(names) == 177 and {"United Arab Emirates", "Jordan", "Lebanon", "Morocco", "France"} <= names
@@ -39,7 +45,7 @@ def test_outline_layer_is_inline_topojson_and_nothing_is_fetched():
     assert sea["data"] == {"sphere": True} and sea["mark"]["type"] == "geoshape"
     assert land["mark"]["type"] == "geoshape" and stores["mark"]["type"] == "circle"
     assert land["data"]["format"] == {"type": "topojson", "feature": "countries"}
-    assert land["data"]["values"]["type"] == "Topology"
+    assert json.loads(land["data"]["values"])["type"] == "Topology"  # the file's text, parsed by Vega-Lite
     assert '"url"' not in json.dumps(spec)  # no data loaded from an address
 
 
@@ -78,3 +84,16 @@ def test_store_tooltips_and_grey_for_stores_without_answers():
     assert titles["store_id"] == "Store" and titles["value"] == "NPS" and titles["n"] == "n"
     colour = stores["encoding"]["color"]
     assert colour["condition"]["test"] == "(datum.n > 0)" and colour["value"] == "#cccccc"
+
+
+def test_the_map_shows_only_the_stores_its_caller_may_see(sqlite_url, tmp_path):
+    engine = make_engine(sqlite_url)
+    load_brand(engine, small_brand(), tmp_path)
+    every = store_directory(engine)["store_id"].tolist()
+    allowed = frozenset(every[:2])
+    period = Period(pd.Timestamp("2000-01-01").date(), pd.Timestamp("2100-01-01").date())
+    whole = store_map(engine, scope=Scope(), period=period)
+    seen = store_map(engine, scope=Scope(visible_stores=allowed), period=period)
+    engine.dispose()
+    assert sorted(whole["store_id"]) == sorted(every) and len(every) == 8
+    assert sorted(seen["store_id"]) == sorted(allowed)

@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from cx.config import make_engine
-from cx.store.schema import alembic_config, upgrade_schema
+from cx.store.schema import alembic_config, current_revision, head_revision, upgrade_schema
 from tests.helpers import count, load, write_csv
 
 
@@ -22,6 +22,11 @@ def test_database_is_at_head(engine):
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
+
+
+def test_newest_revision_is_read_from_the_migration_files_as_alembic_reads_it(engine):
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert current_revision(engine) == head_revision()
 
 
 def test_upgrade_keeps_rows(database_url, tmp_path, capsys):

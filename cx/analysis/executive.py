@@ -11,7 +11,7 @@ from cx.metrics.coverage import Coverage, metric_coverage, window_coverage
 from cx.metrics.registry import KPI, METRICS, keys_for
 from cx.metrics.tables import metric_table
 from cx.periods import Period
-from cx.store.queries import store_directory
+from cx.store.queries import SOURCES, store_directory
 from cx.store.scope import Scope
 from cx.store.sums import sums
 
@@ -100,12 +100,15 @@ def movers(
 
 
 def store_map(engine: Engine, *, scope: Scope, period: Period, metric: str = "nps") -> pd.DataFrame:
-    """Stores with coordinates and their score for the period (stores without answers keep NaN)."""
-    directory = store_directory(engine).dropna(subset=["latitude", "longitude"])
-    table = metric_table(engine, scope=scope, period=period, by=("store",))
+    """Stores with coordinates and their score for the period (stores without answers keep NaN): every
+    store for the whole brand; for a narrowed scope, the stores any source has data for in the period."""
+    directory = store_directory(engine, scope=scope).dropna(subset=["latitude", "longitude"])
+    narrowed = _narrowed(scope)
+    sources = tuple(SOURCES) if narrowed else (METRICS[metric].source,)
+    table = metric_table(engine, scope=scope, period=period, by=("store",), sources=sources)
     value, n = metric, METRICS[metric].n_column
     scores = table.set_index("store")[[value, n]].rename(columns={value: "value", n: "n"})
-    points = directory.join(scores, on="store_id", how="inner" if _narrowed(scope) else "left")
+    points = directory.join(scores, on="store_id", how="inner" if narrowed else "left")
     return points.reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ def column(frame: pd.DataFrame, names: str | tuple[str, ...]) -> np.ndarray:
     """One column, or the row sums of several, as floats."""
     if isinstance(names, str):
         return pd.to_numeric(frame[names]).to_numpy(dtype=float)
-    return frame[list(names)].apply(pd.to_numeric).to_numpy(dtype=float).sum(axis=1)
+    return np.sum([column(frame, name) for name in names], axis=0)
 
 
 def _names(names: str | tuple[str, ...]) -> tuple[str, ...]:

@@ -22,7 +22,12 @@ METRIC_COLUMNS = headline_columns()
 
 
 def metric_table(
-    engine: Engine, *, scope: Scope, period: Period | None = None, by: tuple[str, ...] = ("brand",)
+    engine: Engine,
+    *,
+    scope: Scope,
+    period: Period | None = None,
+    by: tuple[str, ...] = ("brand",),
+    sources: tuple[str, ...] = tuple(SOURCES),
 ) -> pd.DataFrame:
     """One row per group with every metric of the registry's table, its n and interval (null where a
     source has no data): the group keys, ``METRIC_COLUMNS`` (the CLI contract) first, then the other
@@ -31,19 +36,23 @@ def metric_table(
     A metric with ``shrunk`` (the review rating) also gets ``<key>_shrunk``: each group's value pulled
     toward the overall value of the groups shown (empirical Bayes, tau² by DerSimonian-Laird); with a
     single group it equals the raw value.
+
+    ``sources`` narrows the table to the metrics that read those sources (and the groups they have
+    answers for).
     """
     keys = list(by)
     frames = [_source_metrics(sums(engine, source, scope=scope, period=period, by=by), source, keys)
-              for source in SOURCES]  # fmt: skip
+              for source in sources]  # fmt: skip
     table = frames[0]
     for frame in frames[1:]:
         table = table.merge(frame, on=keys, how="outer") if keys else pd.concat([table, frame], axis=1)
     if keys:
         table = table.sort_values(keys, na_position="last").reset_index(drop=True)
-    for column in count_columns():
+    for column in (c for c in count_columns() if c in table):
         table[column] = table[column].round().astype("Int64")
+    headline = [c for c in METRIC_COLUMNS if c in table]
     rest = [c for c in table.columns if c not in keys and c not in METRIC_COLUMNS]
-    return table[keys + list(METRIC_COLUMNS) + rest]
+    return table[keys + headline + rest]
 
 
 def _source_metrics(raw: pd.DataFrame, source: str, keys: list[str]) -> pd.DataFrame:
