@@ -116,11 +116,8 @@ def _normalise(texts: pd.Series) -> pd.Series:
 
 
 def _stop_set(*lists: str) -> frozenset[str]:
-    words = set()
-    for text in lists:
-        for raw in text.split():
-            words.update(_WORD.findall(_normalise_word(raw)))
-    return frozenset(words)
+    normalised = _normalise(pd.Series([raw for text in lists for raw in text.split()], dtype=object))
+    return frozenset(word for text in normalised for word in _WORD.findall(text))
 
 
 STOP_WORDS = _stop_set(_ENGLISH_STOP, _ARABIC_STOP, _PERSIAN_STOP)
