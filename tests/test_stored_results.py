@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from cx.analysis.explain import EXPLAIN_METRICS, explain_change
 from cx.cli import main
+from cx.store import stored
 from cx.store.models import StoredResult
 from cx.store.scope import Scope
 from cx.store.stored import stored_result
@@ -76,6 +77,16 @@ def test_an_import_makes_every_kept_answer_stale(loaded, tmp_path):
     load_brand(loaded, brand, tmp_path)  # the same rows again: a new batch, so a new data version
     answer(loaded, scope=Scope(), day=day)
     assert len(CALLS) == 2 and kept_rows(loaded) == 1  # the older version's answer is gone
+
+
+def test_new_code_computes_its_own_answer(loaded, monkeypatch):
+    CALLS.clear()
+    day = dt.date(2026, 3, 1)
+    answer(loaded, scope=Scope(), day=day)
+    monkeypatch.setattr(stored, "code_version", lambda: "another release")
+    answer(loaded, scope=Scope(), day=day)
+    answer(loaded, scope=Scope(), day=day)
+    assert len(CALLS) == 2 and kept_rows(loaded) == 2
 
 
 def test_a_kept_explanation_equals_the_computed_one(loaded):

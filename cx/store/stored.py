@@ -3,9 +3,10 @@ explanation) runs once per data version, then every session and process reads it
 
 :func:`stored_result` keys an answer on the function, the SHA-256 of its arguments' canonical JSON
 (a ``Scope`` with all its fields, ``visible_stores`` included, so a caller limited to some stores
-never reads an answer computed over others) and the data version (the newest import batch, so an
-import makes every kept answer stale). Storing an answer drops the answers of older versions.
-Answers are JSON: dicts, lists, numbers (``nan`` kept), text, dates and pandas frames, restored with
+never reads an answer computed over others) and the code that computes it (a digest of the ``cx``
+package's source, so a new release never serves an answer of the old one), and on the data version
+(the newest import batch, so an import makes every kept answer stale). Storing an answer drops the
+answers of older versions. Answers are JSON: dicts, lists, numbers (``nan`` kept), text, dates and pandas frames, restored with
 their types.
 """
 
@@ -16,6 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
@@ -32,7 +34,8 @@ def stored_result(function):
 
     @functools.wraps(function)
     def remembered(engine: Engine, **keywords):
-        digest = hashlib.sha256(json.dumps(keywords, default=_argument, sort_keys=True).encode()).hexdigest()
+        asked = json.dumps(keywords, default=_argument, sort_keys=True) + code_version()
+        digest = hashlib.sha256(asked.encode()).hexdigest()
         version = data_version(engine)
         where = (StoredResult.name == name, StoredResult.arguments_digest == digest,
                  StoredResult.data_version == version)  # fmt: skip
@@ -52,6 +55,16 @@ def stored_result(function):
         return answer
 
     return remembered
+
+
+@functools.cache
+def code_version() -> str:
+    """SHA-256 of every module of the ``cx`` package (path and source), read once per process."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _argument(value):
