@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, func, select, union
 
 from cx.periods import Period
 from cx.store.scope import Scope, gated
-from cx.store.sums import ROLLUPS
+from cx.store.sums import ROLLUPS, split_weeks
 
 
 def data_days(engine: Engine, source: str, *, scope: Scope, period: Period) -> list[dt.date]:
@@ -31,14 +31,23 @@ def data_days(engine: Engine, source: str, *, scope: Scope, period: Period) -> l
 
 
 def reporting_stores(engine: Engine, source: str, *, scope: Scope, period: Period) -> int:
-    """How many stores of ``scope`` have data from ``source`` in ``period``."""
+    """How many stores of ``scope`` have data from ``source`` in ``period``: read from the store x week
+    rollup for the period's whole weeks and from the daily one for the days around them (the daily
+    one alone when the scope names a touchpoint)."""
     spec = ROLLUPS[source]
-    day = spec.daily.c[spec.day_column]
-    joined, conditions = gated(spec.daily, scope)
-    query = (
-        select(func.count(distinct(spec.daily.c.store_id)))
-        .select_from(joined)
-        .where(*conditions, day >= period.start, day <= period.end)
-    )
+    parts = [(spec.daily, spec.daily.c[spec.day_column], [period])]
+    if spec.store_weekly is not None and not scope.needs_touchpoints:
+        weeks, days = split_weeks(period)
+        parts = [
+            (spec.store_weekly, spec.store_weekly.c.week, weeks),
+            (spec.daily, spec.daily.c[spec.day_column], days),
+        ]
+    stores = []
+    for table, time, ranges in parts:
+        for piece in ranges:
+            joined, conditions = gated(table, scope)
+            where = (*conditions, time >= piece.start, time <= piece.end)
+            stores.append(select(table.c.store_id).select_from(joined).where(*where))
+    query = select(func.count()).select_from(union(*stores).subquery())
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())

@@ -172,12 +172,12 @@ def _plan(spec: Rollup, scope: Scope, by: tuple[str, ...], period: Period | None
     if period is None:
         return [(spec.store_weekly if grain == "week" else spec.store_monthly, None)]
     if grain == "week":
-        weeks, days = _split_weeks(period)
+        weeks, days = split_weeks(period)
         return _read([(spec.store_weekly, weeks), (spec.daily, days)])
     months, edges = period.split_months()
     weeks, days = [], []
     for piece in (piece for edge in edges for piece in _within_months(edge)):
-        whole, rest = _split_weeks(piece)
+        whole, rest = split_weeks(piece)
         weeks, days = weeks + whole, days + rest
     return _read(
         [(spec.store_monthly, [months] if months else []), (spec.store_weekly, weeks), (spec.daily, days)]
@@ -213,7 +213,7 @@ def _within_months(period: Period) -> list[Period]:
     return pieces
 
 
-def _split_weeks(period: Period) -> tuple[list[Period], list[Period]]:
+def split_weeks(period: Period) -> tuple[list[Period], list[Period]]:
     """The whole weeks (Monday to Sunday) inside ``period`` as one range, and the days around them."""
     first = period.start + dt.timedelta(days=-period.start.weekday() % 7)
     last = period.end - dt.timedelta(days=(period.end.weekday() + 1) % 7)
