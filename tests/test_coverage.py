@@ -139,16 +139,31 @@ def test_summary_shows_not_comparable_instead_of_a_change(late_start, monkeypatc
 
 def test_stores_reporting_count_the_days_around_whole_weeks(database_url, tmp_path, capsys):
     """2026-03-04 is a Wednesday: the period 2026-03-04 to 2026-03-24 is the days 4-8, the whole weeks
-    9-15 and 16-22, then 23-24. S1 answers only on the 5th, S2 only on the 24th, S3 on the 12th and S4
-    on the 25th (outside): three stores report; within the whole weeks alone, one."""
+    9-15 and 16-22, then 23-24. S1 answers on the 5th and 6th, S2 only on the 24th, S3 on the 12th and
+    19th and S4 on the 25th (outside): three stores report; within the whole weeks alone, one."""
     stores = [f"S{i},Store {i},North" for i in range(1, 5)]
     load(capsys, database_url, "stores", write_csv(tmp_path / "s.csv", "store_id,name,region", *stores))
-    answers = ["1,S1,2026-03-05,9", "2,S2,2026-03-24,3", "3,S3,2026-03-12,10", "4,S4,2026-03-25,7"]
+    answers = [
+        "1,S1,2026-03-05,9",
+        "2,S2,2026-03-24,3",
+        "3,S3,2026-03-12,10",
+        "4,S4,2026-03-25,7",
+        "5,S1,2026-03-06,8",
+        "6,S3,2026-03-19,2",
+    ]
     assert load(capsys, database_url, "nps", write_csv(tmp_path / "n.csv", "response_id,store_id,responded_at,score",
                                                         *answers))[0] == 0  # fmt: skip
     engine = make_engine(database_url)
     assert reporting_stores(engine, "nps", scope=Scope(), period=Period(D(2026, 3, 4), D(2026, 3, 24))) == 3
     assert reporting_stores(engine, "nps", scope=Scope(), period=Period(D(2026, 3, 9), D(2026, 3, 22))) == 1
-    assert reporting_stores(engine, "nps", scope=Scope(region="North", touchpoint=None),
-                            period=Period(D(2026, 3, 1), D(2026, 3, 31))) == 4  # fmt: skip
+    assert (
+        reporting_stores(
+            engine, "nps", scope=Scope(region="North"), period=Period(D(2026, 3, 1), D(2026, 3, 31))
+        )
+        == 4
+    )
+    assert (
+        reporting_stores(engine, "nps", scope=Scope(store="S1"), period=Period(D(2026, 3, 5), D(2026, 3, 6)))
+        == 1
+    )
     engine.dispose()

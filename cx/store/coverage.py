@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, union
+from sqlalchemy import Engine, distinct, func, select, union
 
 from cx.periods import Period
 from cx.store.scope import Scope, gated
@@ -48,6 +48,7 @@ def reporting_stores(engine: Engine, source: str, *, scope: Scope, period: Perio
             joined, conditions = gated(table, scope)
             where = (*conditions, time >= piece.start, time <= piece.end)
             stores.append(select(table.c.store_id).select_from(joined).where(*where))
-    query = select(func.count()).select_from(union(*stores).subquery())
+    reported = union(*stores).subquery()  # (a single select is no union: distinct stores counted below)
+    query = select(func.count(distinct(reported.c.store_id)))
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
