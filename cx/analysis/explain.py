@@ -69,9 +69,9 @@ def _explanation(engine: Engine, *, metric: str, scope: Scope, period: Period | 
     if period is not None:
         after = period
         before = Period(after.start - dt.timedelta(days=after.days), after.start - dt.timedelta(days=1))
-    elif found is None:
-        after = Period(latest - dt.timedelta(days=89), latest)
-        before = Period(after.start - dt.timedelta(days=90), after.start - dt.timedelta(days=1))
+    elif found is None:  # the last 90 days against the 90 before, as that period is explained (kept once)
+        last_90 = Period(latest - dt.timedelta(days=89), latest)
+        return _explanation(engine, metric=metric, scope=scope, period=last_90, top=top)
     else:  # equally long windows: just before the change, and the latest days (as many as data allow)
         start = found["start"]
         days = max(1, min((latest - start).days + 1, (start - found["first"]).days))
