@@ -526,6 +526,13 @@ def _split_z(r: np.ndarray, w: np.ndarray, min_size: int, floor: bool) -> np.nda
     return np.moveaxis(_split_z_of(totals, min_size, floor), 0, -1)
 
 
+def _observed(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals and inverse-variance weights, both 0 where a period is missing (no residual or no
+    positive variance)."""
+    ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
+    return np.where(ok, r, 0.0), np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
+
+
 def _totals(r: np.ndarray, w: np.ndarray, dtype=float) -> list[np.ndarray]:
     """Each period's weight, weighted value, weighted square and 1 where observed (shapes of ``r``)."""
     return [np.asarray(t, dtype=dtype) for t in (w, w * r, w * r * r, w > 0)]
@@ -560,10 +567,8 @@ def shift_z(
     of the new level (-1 when no split has ``min_size`` observed periods each side) and the combined z
     there (``nan`` then): what :func:`shift_scan` gives for each series on its own.
     """
-    r, v = np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float)
-    ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
-    w = np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
-    z = _split_z(np.where(ok, r, 0.0), w, min_size, known_variance)
+    r, w = _observed(np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float))
+    z = _split_z(r, w, min_size, known_variance)
     size = np.where(np.isfinite(z), np.abs(z), -1.0)
     best = size.argmax(axis=-1)  # the first of equal |z|, as in shift_scan
     found = size.max(axis=-1) >= 0
@@ -616,9 +621,7 @@ def shift_scan(
         raise ValueError(f"min_size must be a positive integer; got {min_size}.")
     if permutations < 0:
         raise ValueError(f"permutations must be non-negative; got {permutations}.")
-    ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
-    w = np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
-    r = np.where(ok, r, 0.0)
+    r, w = _observed(r, v)
     z = _split_z(r, w, min_size, known_variance)
     if not np.isfinite(z).any():
         return ShiftScan(None, math.nan, math.nan, f"needs at least {min_size} observed periods each side")
@@ -661,11 +664,8 @@ def max_shift_p(
     """
     totals = []  # per stack, (periods, series, parts) in single precision: the orders only rank
     for residuals, variances in stacks:
-        r, v = np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float)
-        ok = np.isfinite(r) & np.isfinite(v) & (v > 0)
-        weights = np.where(ok, 1 / np.where(ok, v, 1.0), 0.0)
-        totals.append([np.ascontiguousarray(np.moveaxis(t, -1, 0))
-                       for t in _totals(np.where(ok, r, 0.0), weights, np.float32)])  # fmt: skip
+        r, w = _observed(np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float))
+        totals.append([np.ascontiguousarray(np.moveaxis(t, -1, 0)) for t in _totals(r, w, np.float32)])
     periods = {t[0].shape[0] for t in totals}
     if len(periods) != 1:
         raise ValueError(f"every stack needs the same periods; got {sorted(periods)}.")
