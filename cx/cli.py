@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--create-stores", action="store_true", help="create stores the file names but we lack")
     load.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     load.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    load.add_argument(
+        "--no-prepare",
+        dest="prepare",
+        action="store_false",
+        help="skip preparing the root cause's first views (when more files follow: run prepare after the last)",
+    )
 
     prepare = commands.add_parser(
         "prepare", parents=[common], help="compute the root cause's first views after loading files"
@@ -189,6 +195,8 @@ def _load(engine, settings: Settings, args) -> int:
     if summary.error:
         print(summary.error, file=sys.stderr)
         return 1
+    if args.prepare and summary.rows_loaded + summary.rows_updated:
+        _prepare(engine, as_json=False, out=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -306,7 +314,7 @@ def _demo(engine, settings: Settings, seed: int) -> int:
     return _prepare(engine, as_json=False)
 
 
-def _prepare(engine, as_json: bool) -> int:
+def _prepare(engine, as_json: bool, out=None) -> int:
     from cx.analysis.prepare import prepare_root_cause
 
     upgrade_schema(engine)
@@ -315,7 +323,7 @@ def _prepare(engine, as_json: bool) -> int:
         print(json.dumps({"prepared": prepared}))
     else:
         seconds = sum(view["seconds"] for view in prepared)
-        print(f"{'root cause':8} {len(prepared):>3} first views prepared in {seconds:.1f} s")
+        print(f"{'root cause':8} {len(prepared):>3} first views prepared in {seconds:.1f} s", file=out)
     return 0
 
 

@@ -18,7 +18,7 @@ def write_csv(path: Path, header: str, *rows: str, encoding: str = "utf-8") -> P
 def load(capsys, url: str, kind: str, path: Path, *options: str) -> tuple[int, dict]:
     """Run ``python -m cx load ... --json`` in-process; return the exit code and the JSON summary."""
     capsys.readouterr()
-    code = main(["load", kind, str(path), "--db", url, "--json", *options])
+    code = main(["load", kind, str(path), "--db", url, "--json", "--no-prepare", *options])
     out = capsys.readouterr().out
     return code, json.loads(out) if out.strip() else {}
 

@@ -593,7 +593,7 @@ def run_load(capsys, kind: str, path: Path, url: str, *options: str) -> Result:
 
     capsys.readouterr()
     try:
-        code = main(["load", kind, str(path), "--db", url, "--json", *options])
+        code = main(["load", kind, str(path), "--db", url, "--json", "--no-prepare", *options])
     except SystemExit as exit_:  # an exit raised instead of returned is still an exit code
         code = exit_.code
     out, err = capsys.readouterr()

@@ -133,7 +133,7 @@ def real_url(tmp_path_factory):
          "--rescale", "csat=0-2", "--rescale", "attr_*=0-2"],
     ]  # fmt: skip
     for kind, path, *options in loads:
-        assert main(["load", kind, str(path), "--db", url, *options]) == 0
+        assert main(["load", kind, str(path), "--db", url, "--no-prepare", *options]) == 0
     return url
 
 

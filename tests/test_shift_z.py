@@ -79,3 +79,27 @@ def test_search_p_of_noise_among_many_series_is_not_significant():
     index, z = detection.shift_z(planted, variances)
     assert int(np.nanargmax(np.abs(z))) == 17 and index[17] == 12
     assert detection.max_shift_p([(planted, variances)], float(np.abs(z[17]))) <= 0.01
+
+
+def test_series_no_order_can_lift_to_the_observed_z_leave_the_search_p_unchanged():
+    """A series whose residuals scatter little can never reach |z| = 7.07 whatever the order (its
+    chi-square about its mean bounds every split's z^2), so adding 500 of them (within +-0.3) gives the p of the clean drop alone, 2 / 70."""
+    quiet = np.random.default_rng(5).uniform(-0.3, 0.3, (500, 1, 8))
+    alone = detection.max_shift_p([(DROP, ONES)], 7.07, permutations=2000)
+    crowded = detection.max_shift_p([(np.concatenate([DROP, quiet]), np.ones((501, 1, 8)))], 7.07,
+                                    permutations=2000)  # fmt: skip
+    assert crowded == alone == pytest.approx(2 / 70, abs=0.01)
+
+
+def test_no_order_of_the_periods_gives_a_z_beyond_the_bound():
+    """The bound that lets the search skip series holds for every order tried (random data, gaps)."""
+    rng = np.random.default_rng(8)
+    residuals = rng.normal(0, 3, (40, 3, 10))
+    residuals[rng.random(residuals.shape) < 0.2] = np.nan
+    variances = rng.uniform(0.5, 2, residuals.shape)
+    r, w = detection._observed(residuals, variances)
+    bound = detection._z_bound(r, w, 2)
+    for _ in range(200):
+        order = rng.permutation(10)
+        _, z = detection.shift_z(residuals[..., order], variances[..., order])
+        assert np.all(np.nan_to_num(np.abs(z)) <= bound * (1 + 1e-9))

@@ -117,3 +117,20 @@ def test_prepare_keeps_the_root_cause_first_views_of_every_metric(loaded, capsys
     with loaded.connect() as connection:
         names = connection.execute(select(StoredResult.name).distinct()).scalars().all()
     assert sorted(names) == ["cx.analysis.explain._explanation", "cx.analysis.explain.find_change"]
+
+
+def test_a_load_prepares_the_first_views_unless_told_not_to(loaded, tmp_path, capsys):
+    """``cx load`` ends by keeping the root cause's first views of the new data (on stderr with
+    ``--json``, so stdout stays one JSON object); ``--no-prepare`` leaves that to ``cx prepare``."""
+    url = loaded.url.render_as_string(hide_password=False)
+    path = tmp_path / "more.csv"
+    path.write_text("response_id,store_id,responded_at,score\nextra-1,ST001,2026-03-02,9\n")
+    assert main(["load", "nps", str(path), "--db", url, "--json", "--no-prepare"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_loaded"] == 1 and kept_rows(loaded) == 0
+    path.write_text("response_id,store_id,responded_at,score\nextra-2,ST001,2026-03-03,3\n")
+    assert main(["load", "nps", str(path), "--db", url, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["rows_loaded"] == 1 and "first views prepared" in err
+    with loaded.connect() as connection:
+        versions = connection.execute(select(StoredResult.data_version).distinct()).scalars().all()
+    assert kept_rows(loaded) > 0 and versions == [stored.data_version(loaded)]

@@ -522,8 +522,8 @@ class ShiftScan:
 
 def _split_z(r: np.ndarray, w: np.ndarray, min_size: int, floor: bool) -> np.ndarray:
     """Combined z for a split before each period; ``r, w`` are (..., parts, periods)."""
-    totals = [np.moveaxis(t, -1, 0) for t in _totals(r, w)]
-    return np.moveaxis(_split_z_of(totals, min_size, floor), 0, -1)
+    totals = [np.moveaxis(t, (-1, -2), (0, 1)) for t in _totals(r, w)]
+    return np.moveaxis(_split_z_of(totals, np.moveaxis(_spread(r, w), -1, 0), min_size, floor), 0, -1)
 
 
 def _observed(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -534,27 +534,69 @@ def _observed(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _totals(r: np.ndarray, w: np.ndarray, dtype=float) -> list[np.ndarray]:
-    """Each period's weight, weighted value, weighted square and 1 where observed (shapes of ``r``)."""
-    return [np.asarray(t, dtype=dtype) for t in (w, w * r, w * r * r, w > 0)]
+    """Each period's weight, weighted value and 1 where observed (shapes of ``r``)."""
+    return [np.asarray(t, dtype=dtype) for t in (w, w * r, w > 0)]
 
 
-def _split_z_of(totals: list[np.ndarray], min_size: int, floor: bool) -> np.ndarray:
-    """:func:`_split_z` from the :func:`_totals` laid out (periods, ..., parts); gives (periods - 1, ...).
-    Periods first: the running sums add whole blocks."""
-    (w1, s1, q1, o1), (w2, s2, q2, o2) = zip(*((c[:-1], c[-1:] - c[:-1]) for c in (np.cumsum(t, axis=0) for t in totals)),
-                                             strict=True)  # fmt: skip
+def _spread(r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each part's weighted chi-square about its own weighted mean, Q = sum w r^2 - (sum w r)^2 / sum w
+    (the same in every order of the periods); ``r, w`` are (..., parts, periods)."""
+    weight = w.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        i1, i2 = 1 / w1, 1 / w2
-        m1, m2 = s1 * i1, s2 * i2
-        chi2 = np.maximum(q1 - s1 * m1 + q2 - s2 * m2, 0.0)
-        dispersion = chi2 / np.maximum(o1[:1] + o2[:1] - 2, 1)  # observed periods: the same at every split
+        mean_square = np.where(weight > 0, (w * r).sum(axis=-1) ** 2 / weight, 0.0)
+    return np.maximum((w * r * r).sum(axis=-1) - mean_square, 0.0)
+
+
+def _z_bound(r: np.ndarray, w: np.ndarray, min_size: int) -> np.ndarray:
+    """Per series of (series, parts, periods), a bound on the |z| of :func:`_split_z` (dispersion
+    floored at 1) at any split under any order of the periods. A part's squared z is at most its
+    between-split chi-square, which is at most its :func:`_spread` Q; Stouffer's sum over the k parts
+    that count is then at most the sum of the k largest sqrt(Q) over sqrt(k)."""
+    observed = (w > 0).sum(axis=-1)
+    root = np.where(observed >= 2 * min_size, np.sqrt(_spread(r, w)), 0.0)
+    largest = -np.sort(-root, axis=-1)
+    counted = np.sqrt(np.arange(1, r.shape[1] + 1))
+    return (np.cumsum(largest, axis=-1) / counted).max(axis=-1, initial=0.0)
+
+
+def _running_sums(values: np.ndarray) -> np.ndarray:
+    """Cumulative sums over the first axis, one whole block at a time (numpy's cumsum along a leading
+    axis is about ten times slower)."""
+    sums = np.array(values, order="C")
+    for i in range(1, len(sums)):
+        np.add(sums[i - 1], sums[i], out=sums[i])
+    return sums
+
+
+def _split_z_of(totals: list[np.ndarray], spread: np.ndarray, min_size: int, floor: bool) -> np.ndarray:
+    """:func:`_split_z` from the :func:`_totals` laid out (periods, parts, ...) and the :func:`_spread`
+    (parts, ...); gives (periods - 1, ...). With W, S the totals and w1, s1 those before the split, the
+    shift m2 - m1 over its standard error is (S w1 - W s1) / sqrt(w1 (W - w1) W), its square the
+    between-split chi-square B, and Q - B the chi-square about the two levels. Periods first: the
+    running sums and the sums over parts add whole blocks."""
+    w, s, o = map(_running_sums, totals)
+    weight, total, count = w[-1], s[-1], o[-1]
+    w1, s1, o1 = w[:-1], s[:-1], o[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):  # in place: the arrays are large
+        shift = total * w1
+        shift -= weight * s1
+        scale = weight - w1
+        scale *= w1
+        scale *= weight
+        error = np.square(shift)
+        error /= scale
+        np.subtract(spread, error, out=error)  # chi-square about the two levels
+        np.maximum(error, 0.0, out=error)
+        error /= np.maximum(count - 2, 1)  # the dispersion
         if floor:
-            dispersion = np.maximum(dispersion, 1.0)
-        z = (m2 - m1) / np.sqrt((i1 + i2) * dispersion)
-    valid = (o1 >= min_size) & (o2 >= min_size) & np.isfinite(z)
-    parts = valid.sum(axis=-1)
+            np.maximum(error, 1.0, out=error)
+        error *= scale
+        z = np.divide(shift, np.sqrt(error, out=error), out=shift)
+    left_out = (o1 < min_size) | (o1 > count - min_size) | ~np.isfinite(z)
+    np.copyto(z, 0.0, where=left_out)
+    parts = z.shape[1] - left_out.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        combined = np.where(valid, z, 0.0).sum(axis=-1) / np.sqrt(parts)
+        combined = z.sum(axis=1) / np.sqrt(parts)
     return np.where(parts > 0, combined, np.nan)
 
 
@@ -662,13 +704,19 @@ def max_shift_p(
     once as many permuted maxima reach ``observed`` as would already make p > 0.05, it stops and gives
     h / L (h such maxima out of the first L orders).
     """
-    totals = []  # per stack, (periods, series, parts) in single precision: the orders only rank
+    totals, spreads, periods = [], [], set()  # per stack, (periods, parts, series) in single precision
     for residuals, variances in stacks:
         r, w = _observed(np.asarray(residuals, dtype=float), np.asarray(variances, dtype=float))
-        totals.append([np.ascontiguousarray(np.moveaxis(t, -1, 0)) for t in _totals(r, w, np.float32)])
-    periods = {t[0].shape[0] for t in totals}
+        periods.add(r.shape[-1])
+        if known_variance:  # series that no order can lift to the observed |z| are left out
+            keep = _z_bound(r, w, min_size) * (1 + 1e-4) >= observed * (1 - 1e-5)
+            r, w = r[keep], w[keep]
+        spreads.append(_spread(r, w).astype(np.float32).T[:, None])  # (parts, 1, series)
+        totals.append([np.ascontiguousarray(t.transpose(2, 1, 0)) for t in _totals(r, w, np.float32)])
     if len(periods) != 1:
         raise ValueError(f"every stack needs the same periods; got {sorted(periods)}.")
+    if not any(t[0].size for t in totals):
+        return 1 / (1 + permutations)
     count = periods.pop()
     rng = np.random.default_rng(seed)
     enough = math.ceil(0.05 * (1 + permutations))  # this many exceedances: p > 0.05 whatever follows
@@ -677,12 +725,10 @@ def max_shift_p(
     for first in range(0, permutations, at_once):
         orders = np.argsort(rng.random((min(at_once, permutations - first), count)), axis=1)
         largest = np.zeros(len(orders))
-        for stack in totals:  # shuffled: (periods, orders, series, parts)
-            z = _split_z_of([np.moveaxis(t[orders], 1, 0) for t in stack], min_size, known_variance)
-            z = np.abs(np.where(np.isfinite(z), z, 0.0))
-            largest = np.maximum(
-                largest, np.moveaxis(z, 1, 0).reshape(len(orders), -1).max(axis=1, initial=0.0)
-            )
+        for stack, spread in zip(totals, spreads, strict=True):  # shuffled: (periods, parts, orders, series)
+            z = _split_z_of([np.moveaxis(t[orders], 0, 2) for t in stack], spread, min_size, known_variance)
+            z = np.abs(np.where(np.isfinite(z), z, 0.0))  # (periods - 1, orders, series)
+            largest = np.maximum(largest, z.max(axis=(0, 2), initial=0.0))
         hits = np.cumsum(largest >= observed * (1 - 1e-5)) + exceed  # ties, to single precision
         if hits[-1] >= enough:
             return enough / (first + 1 + int(np.argmax(hits >= enough)))
