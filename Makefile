@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB := data/cx.db
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench browser
+.PHONY: run test lint bench browser spreadsheet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,15 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq chromium; \
 	else echo "no $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)"; fi; }
 
-test: $(VENV)/.dev browser
+# The export tests open the CSV downloads in LibreOffice Calc (Debian's libreoffice-calc-nogui, about
+# 90 MB): installed here when missing and this is root on Debian; otherwise those tests skip with the reason.
+spreadsheet:
+	@command -v soffice >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui; \
+	else echo "no soffice: the spreadsheet tests will be skipped (apt-get install libreoffice-calc-nogui)"; fi; }
+
+test: $(VENV)/.dev browser spreadsheet
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -43,6 +51,7 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.hostile
 	$(BIN)/python -m bench.metrics
 	$(BIN)/python -m bench.explain
 	$(BIN)/python -m bench.pages

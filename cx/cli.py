@@ -1,5 +1,5 @@
 """The command line: ``python -m cx init | demo | load | prepare | metrics | compare | consistency | drivers |
-explain``.
+explain | batches | goals | actions``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error.
 Every command takes ``--db URL`` (else ``CX_DATABASE_URL``, else the SQLite file under ``data/``).
@@ -23,6 +23,7 @@ from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
+from cx.ingest.wording import plural
 from cx.periods import Period
 from cx.store.schema import upgrade_schema
 from cx.store.scope import Scope
@@ -81,7 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rescale", action="append", metavar="FIELD=MIN-MAX", help="map another scale onto ours"
     )
     load.add_argument("--create-stores", action="store_true", help="create stores the file names but we lack")
-    load.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+    load.add_argument(
+        "--strict", action="store_true", help="load nothing if any row is rejected or a store would change"
+    )
+    load.add_argument(
+        "--allow-updates", action="store_true", help="with --strict: a stores file may change existing stores"
+    )
     load.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     load.add_argument(
         "--no-prepare",
@@ -127,7 +133,37 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--metric", choices=MetricKeys("EXPLAINABLE"), required=True, **METRIC_HELP)
     _scope_options(explain)
     explain.add_argument("--json", action="store_true", help="print one JSON object")
+    _record_commands(commands, common)
     return parser
+
+
+def _record_commands(commands, common: argparse.ArgumentParser) -> None:
+    """``batches list | undo ID``, ``goals list | edit ID``, ``actions list | edit ID``."""
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON object")
+    leaf = {"parents": [common, as_json]}
+    batches = commands.add_parser("batches", help="list import batches, or undo one").add_subparsers(
+        dest="action", required=True
+    )
+    batches.add_parser("list", help="every import batch: counts, when, who, loaded or undone", **leaf)
+    batches.add_parser("undo", help="remove one batch's rows and update the rollups", **leaf).add_argument(
+        "id", type=int, help="batch id (see batches list)"
+    )
+    for noun, fields in (
+        ("goals", ("--target", "--start", "--end")),
+        ("actions", ("--date", "--description")),
+    ):
+        records = commands.add_parser(noun, help=f"list or change {noun}").add_subparsers(
+            dest="action", required=True
+        )
+        records.add_parser("list", help=f"every {noun[:-1]} with its version, who and when", **leaf)
+        edit = records.add_parser("edit", help=f"change a {noun[:-1]}: give the version you read", **leaf)
+        edit.add_argument("id", type=int)
+        edit.add_argument(
+            "--version", type=int, required=True, help="the version you read: refused if it changed since"
+        )
+        for name in fields:
+            edit.add_argument(name, metavar="YYYY-MM-DD" if name in ("--start", "--end", "--date") else None)
 
 
 def _period_options() -> argparse.ArgumentParser:
@@ -156,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"Cannot use database URL {settings.database_url!r}: {error}.")
     try:
         if args.command == "init":
-            upgrade_schema(engine)
-            print(f"Schema is up to date in {engine.url.render_as_string(hide_password=True)}.")
+            upgrade = upgrade_schema(engine)
+            print(f"{upgrade} in {engine.url.render_as_string(hide_password=True)}.")
             return 0
         if args.command == "demo":
             return _demo(engine, settings, args.seed)
@@ -165,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
             return _load(engine, settings, args)
         if args.command == "prepare":
             return _prepare(engine, args.json)
+        if args.command == "batches":
+            return _batches(engine, args)
+        if args.command in ("goals", "actions"):
+            return _records(engine, args)
         return _report(engine, args)
     except UsageError as error:
         print(f"python -m cx {args.command}: {error}", file=sys.stderr)
@@ -177,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load(engine, settings: Settings, args) -> int:
     options = _import_options(args)
-    upgrade_schema(engine)
+    _upgrade(engine)
     try:
         summary = load_file(
             engine, args.kind, args.file, options, reports_dir=settings.reports_dir, progress=_progress_bar()
@@ -200,6 +240,84 @@ def _load(engine, settings: Settings, args) -> int:
     return 0
 
 
+def _upgrade(engine) -> None:
+    """Bring the schema to the newest revision, saying so on stderr when it was older."""
+    upgrade = upgrade_schema(engine)
+    if upgrade.before != upgrade.after:
+        print(f"{upgrade}.", file=sys.stderr)
+
+
+def _batches(engine, args) -> int:
+    from cx.store.batches import UndoRefused, batch_list, undo_batch
+
+    _upgrade(engine)
+    if args.action == "list":
+        batches = batch_list(engine)
+        if args.json:
+            print(json.dumps({"batches": _clean(batches)}, ensure_ascii=False))
+        elif batches:
+            shown = ["id", "when", "kind", "file", "rows_loaded", "rows_updated", "who", "status"]
+            print(pd.DataFrame(batches)[shown].to_string(index=False))
+        else:
+            print("No imports yet.")
+        return 0
+    try:
+        undone = undo_batch(engine, args.id)
+    except UndoRefused as error:
+        return _fail(str(error))
+    if args.json:
+        print(json.dumps({"undone": _clean(undone)}, ensure_ascii=False))
+    else:
+        removed = ", ".join(f"{count:,} {table}" for table, count in undone["removed"].items()) or "no rows"
+        print(f"Batch {args.id} ({undone['kind']} from {undone['file']}) undone: removed {removed}; "
+              f"{plural(undone['restored'], 'store')} given back their earlier values.")  # fmt: skip
+    return 0
+
+
+def _records(engine, args) -> int:
+    """``goals`` and ``actions``: list them, or change one at the version the caller read."""
+    from cx.analysis.explain import update_action
+    from cx.analysis.goals import list_goals, update_goal
+    from cx.store.records import action_rows
+
+    _upgrade(engine)
+    noun = args.command[:-1]
+    if args.action == "list":
+        rows = list_goals(engine) if noun == "goal" else action_rows(engine, scope=Scope())
+        if args.json:
+            print(json.dumps({args.command: _clean(rows.to_dict("records"))}, ensure_ascii=False))
+        else:
+            print(rows.to_string(index=False) if len(rows) else f"No {args.command} yet.")
+        return 0
+    if noun == "goal":
+        given = {"target": args.target, "period_start": args.start, "period_end": args.end}
+        change = update_goal
+    else:
+        given = {"action_date": args.date, "description": args.description}
+        change = update_action
+    fields = {name: value for name, value in given.items() if value is not None}
+    if "action_date" in fields:
+        fields["action_date"] = _iso_date("--date", fields["action_date"])
+    if not fields:
+        raise UsageError(f"give at least one of {', '.join(given)} to change.")
+    try:
+        change(engine, args.id, version=args.version, **fields)
+    except ValueError as error:
+        return _fail(str(error))
+    if args.json:
+        print(json.dumps({noun: {"id": args.id, "version": args.version + 1}}))
+    else:
+        print(f"{noun.capitalize()} #{args.id} saved; it is now at version {args.version + 1}.")
+    return 0
+
+
+def _iso_date(option: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
 def _import_options(args) -> ImportOptions:
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
@@ -215,6 +333,7 @@ def _import_options(args) -> ImportOptions:
             rescale=parse_rescale(parse_pairs(args.rescale, "--rescale")),
             create_stores=args.create_stores,
             strict=args.strict,
+            allow_updates=args.allow_updates,
         )
     except (ColumnMappingError, ValueError) as error:
         raise UsageError(str(error)) from None
@@ -230,7 +349,7 @@ def _report(engine, args) -> int:
     from cx.metrics.tables import METRIC_COLUMNS, metric_table
 
     period = _period(args)
-    upgrade_schema(engine)
+    _upgrade(engine)
     scope = Scope(
         store=getattr(args, "store", None), region=getattr(args, "region", None),
         touchpoint=getattr(args, "touchpoint", None),
@@ -301,7 +420,7 @@ def _demo(engine, settings: Settings, seed: int) -> int:
     from cx.ingest import load_frame
     from cx.ingest.demo import demo_brand, record_demo_plans
 
-    upgrade_schema(engine)
+    _upgrade(engine)
     brand = demo_brand(seed)
     for kind, frame in brand.frames.items():
         options = ImportOptions(constants={"brand": brand.name} if kind == "stores" else {})
@@ -317,7 +436,7 @@ def _demo(engine, settings: Settings, seed: int) -> int:
 def _prepare(engine, as_json: bool, out=None) -> int:
     from cx.analysis.prepare import prepare_root_cause
 
-    upgrade_schema(engine)
+    _upgrade(engine)
     prepared = prepare_root_cause(engine)
     if as_json:
         print(json.dumps({"prepared": prepared}))

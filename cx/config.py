@@ -2,10 +2,12 @@
 
 ``--db`` wins over ``CX_DATABASE_URL``, which wins over the SQLite file under ``data/``.
 ``CX_CURRENCY`` names the currency that revenue is in (see :func:`currency_code`).
+Imports, undos, goals and actions record who made them (:func:`local_user`, or ``DASHBOARD_USER``).
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +19,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'cx.db'}"
 CURRENCY_VARIABLE = "CX_CURRENCY"
+DASHBOARD_USER = "dashboard"  # who the dashboard's changes are recorded as until it has a sign-in
+
+
+def local_user() -> str:
+    """The operating-system user running this process (the command line's author of a change)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no password entry, e.g. in some containers
+        return "unknown"
 
 
 def normalise_database_url(url: str) -> str:

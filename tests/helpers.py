@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -37,3 +38,8 @@ def rows(url: str, sql: str) -> list[tuple]:
         result = [tuple(row) for row in connection.execute(text(sql))]
     engine.dispose()
     return result
+
+
+def as_read(markdown: str) -> str:
+    """Escaped Markdown (:func:`cx.present.markup.escape_markdown`) as it reads on the page."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

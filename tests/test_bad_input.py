@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ SUMMARY_KEYS = {
 }
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")  # a spreadsheet reads it as the number it is
 
 LONG_STORE_ID = "S" + "9" * 100  # 101 characters
 LONG_REVIEW_ID = "R" + "x" * 100  # 101 characters
@@ -145,9 +147,21 @@ def _surveys_xlsx_csat_6(path: Path) -> None:
     workbook.save(path)
 
 
+def _nps_million_columns(path: Path) -> None:
+    path.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n1\n")
+
+
+def _nps_2mb_cell(path: Path) -> None:
+    path.write_text(
+        "response_id,store_id,responded_at,score,comment\nN1,S1,2024-03-01,9," + "x" * 2_000_000 + "\n"
+    )
+
+
 GENERATED: dict[str, Callable[[Path], None]] = {
     "reviews_100kb_text.csv": _reviews_100kb_text,
     "nps_100kb_comment.csv": _nps_100kb_comment,
+    "nps_1000000_columns.csv": _nps_million_columns,
+    "nps_2mb_cell.csv": _nps_2mb_cell,
     "surveys_xlsx_csat_6.xlsx": _surveys_xlsx_csat_6,
 }
 
@@ -211,6 +225,18 @@ def verify_arabic_utf8(url: str) -> None:
         "R2": "المكان مزدحم، لكن الموظفين متعاونين",
         "R3": "سيء جدا 😞",
     }
+
+
+def verify_utf16_without_mark(url: str) -> None:
+    texts = column_by_id(url, "review", "review_id", "text")
+    assert texts == {"R1": "خدمة ممتازة", "R2": "Très bien, merci"}
+
+
+def verify_ids_and_names(url: str) -> None:
+    """The full-width id is read as ST54; the right-to-left override is gone from the region's name."""
+    rows = fetch(url, "SELECT store.store_id, region.name FROM store JOIN region ON region.id = store.region_id "
+                      "WHERE store.store_id IN ('S50', 'ST54') ORDER BY store.store_id")  # fmt: skip
+    assert rows == [("S50", "North"), ("ST54", "Region")]
 
 
 def verify_utf16(url: str) -> None:
@@ -286,6 +312,7 @@ class Case:
     exported: dict[int, str] = field(default_factory=dict)  # row -> neutralised value in the export
     verify: Callable[[str], None] | None = None
     label: str = ""
+    batch: bool = True  # exit 0 records a batch (False: a file with nothing to load records none)
 
     @property
     def id(self) -> str:
@@ -311,6 +338,22 @@ CASES = [
     Case("sales_no_measure_column.csv", "sales", 1, phrases=("revenue", "transactions")),
     Case("nps_duplicate_column_names.csv", "nps", 1, phrases=(("duplicate", "more than once"), "score")),
     Case("nps_empty_file.csv", "nps", 1, phrases=("empty",)),
+    # Files put together from two encodings: refused, naming a line of each and both encodings.
+    Case(
+        "nps_mixed_utf8_cp1252.csv",
+        "nps",
+        1,
+        phrases=("mixes two encodings", "line 2 in UTF-8", "line 4", "Windows-1252", "--encoding utf-8"),
+    ),
+    Case(
+        "reviews_mixed_utf8_cp1256.csv",
+        "reviews",
+        1,
+        phrases=("mixes two encodings", "line 2 in UTF-8", "line 3", "Windows-1256", "--encoding cp1256"),
+    ),
+    # Files built to exhaust memory: refused before they are split into cells.
+    Case("nps_1000000_columns.csv", "nps", 1, phrases=("1,000,000 columns", "at most 500")),
+    Case("nps_2mb_cell.csv", "nps", 1, phrases=("line 2", "1,953 kB", "at most 256 kB")),
     Case("reviews_binary_garbage.csv", "reviews", 1),
     Case(
         "nps_wrong_encoding_forced_utf8.csv",
@@ -328,8 +371,8 @@ CASES = [
     ),
     # A text file named .xlsx: either read as the text it is, or refused with a clear message.
     Case("reviews_xlsx_really_text.xlsx", "reviews", (0, 1), ids=("R1", "R2")),
-    # Header only: a committed, empty batch.
-    Case("nps_header_only.csv", "nps", 0),
+    # Header only: nothing loaded and nothing recorded (no batch), exit 0.
+    Case("nps_header_only.csv", "nps", 0, phrases=("header but no data rows",), batch=False),
     # Row-level rejects: valid rows load, each bad row is reported.
     Case(
         "nps_score_not_a_number.csv",
@@ -351,7 +394,7 @@ CASES = [
         ids=("N1", "N3", "N5", "N6"),
         reject_rows=(3, 5),
         phrases=("score", "outside 0-10"),
-        exported={5: "'-1"},
+        exported={5: "-1"},
     ),
     Case("nps_score_7_5.csv", "nps", ids=("N2", "N3"), reject_rows=(2,), phrases=("whole number",)),
     Case(
@@ -397,7 +440,7 @@ CASES = [
         ids=("S1/2024-03-01", "S3/2024-03-01"),
         reject_rows=(3,),
         phrases=("revenue",),
-        exported={3: "'-50"},
+        exported={3: "-50"},
     ),
     Case(
         "sales_transactions_2_5.csv",
@@ -412,7 +455,7 @@ CASES = [
         ids=("S20", "S23"),
         reject_rows=(3, 4),
         phrases=("latitude",),
-        exported={4: "'-91"},
+        exported={4: "-91"},
     ),
     Case(
         "nps_unparseable_dates.csv",
@@ -518,6 +561,30 @@ CASES = [
     Case("reviews_arabic_windows1256.csv", "reviews", ids=("R1", "R2", "R3"), verify=verify_windows_1256),
     Case("reviews_arabic_utf8.csv", "reviews", ids=("R1", "R2", "R3"), verify=verify_arabic_utf8),
     Case("surveys_utf16.csv", "surveys", ids=("V1", "V2", "V3"), verify=verify_utf16),
+    Case("reviews_utf16le_no_bom.csv", "reviews", ids=("R1", "R2"), verify=verify_utf16_without_mark),
+    # Look-alike ids: invisible characters and white space are refused, full-width forms read as ASCII.
+    Case(
+        "stores_invisible_and_padded_ids.csv",
+        "stores",
+        ids=("S50", "ST54"),
+        reject_rows=(3, 4, 5),
+        phrases=("invisible character", "U+200B", "U+202E", "white space"),
+        verify=verify_ids_and_names,
+    ),
+    Case(
+        "nps_store_id_differs_by_case.csv",
+        "nps",
+        ids=("N1",),
+        reject_rows=(3,),
+        phrases=("unknown store", "store 'S1' exists"),
+    ),
+    Case(
+        "nps_implausible_dates.csv",
+        "nps",
+        ids=("N3", "N4"),
+        reject_rows=(2, 3),
+        phrases=("before 1990-01-01",),
+    ),
     Case("nps_excel_bom_store_id_alias.csv", "nps", ids=("N1", "N2", "N3"), verify=verify_store_alias),
     Case("nps_semicolon_separated.csv", "nps", ids=("N1", "N2", "N3"), verify=verify_semicolons),
     Case(
@@ -558,7 +625,7 @@ CASES = [
         reject_rows=(3, 4, 5, 6),
         duplicate=1,
         phrases=("revenue", "whole number", "unknown store", "in the future"),
-        exported={3: "'-10"},
+        exported={3: "-10"},
         verify=verify_nullable_measures,
     ),
     Case(
@@ -678,6 +745,14 @@ def test_bad_input(case: Case, database_url, capsys, tmp_path):
             assert _matches(phrase, message), f"{phrase!r} not in {message!r}"
         return
 
+    if not case.batch:
+        assert summary["batch_id"] is None and summary["rows_loaded"] == 0
+        assert_nothing_changed(before, after)
+        notices = " ".join(summary["notices"])
+        for phrase in case.phrases:
+            assert _matches(phrase, notices), f"{phrase!r} not in {notices!r}"
+        return
+
     # The batch committed: the summary adds up and the database holds exactly the valid rows.
     assert summary["batch_id"] is not None
     assert summary["rows_loaded"] == case.loaded
@@ -707,7 +782,8 @@ def test_bad_input(case: Case, database_url, capsys, tmp_path):
     assert {int(reject["row"]) for reject in rejects} == set(case.reject_rows)
     for reject in rejects:
         for column, cell in reject.items():
-            assert not cell.startswith(FORMULA_PREFIXES), f"{column} cell {cell!r} is not neutralised"
+            formula = cell.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.fullmatch(cell)
+            assert not formula, f"{column} cell {cell!r} is not neutralised"
     for row, value in case.exported.items():
         values = [reject["value"] for reject in rejects if int(reject["row"]) == row]
         assert value in values, f"row {row}: expected value {value!r} in the export, got {values!r}"
@@ -742,7 +818,7 @@ def test_rejects_export_columns_and_rows(database_url, capsys):
     assert by_row[3]["value"] == "11"
     assert "outside 0-10" in by_row[3]["reason"]
     assert by_row[5]["column"] == "score"
-    assert by_row[5]["value"] == "'-1"
+    assert by_row[5]["value"] == "-1"
     assert "outside 0-10" in by_row[5]["reason"]
 
 

@@ -154,14 +154,43 @@ def test_imports_through_the_page_show_counts_rejects_history_and_health(page, s
     assert page.download_button(key="data_volume_download")
 
 
+def test_import_history_undoes_a_batch_after_confirmation_or_says_why_not(page, sqlite_url):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    upload(page, "nps", "nps.csv", NPS).button(key="data_import").click().run()
+    history = frame_with(page, "file_name")
+    assert history[["id", "file_name", "imported_by", "status"]].values.tolist() == [
+        [2, "nps.csv", "dashboard", "loaded"],
+        [1, "stores.csv", "dashboard", "loaded"],
+    ]
+    assert "Batch 2: NPS, nps.csv" in page.text[0].value
+    page.button(key="data_undo_1").click().run()
+    assert [shown(warning.value) for warning in page.warning] == [
+        "Undo batch 1? Its rows are removed and every rollup they fed is recomputed."
+    ]
+    page.button(key="data_undo_confirm").click().run()
+    assert shown(page.error[0].value) == (
+        "Batch 1 created stores that 2 NPS answers of batch 2 refer to; undo those batches first."
+    )
+    page.button(key="data_undo_2").click().run()
+    page.button(key="data_undo_cancel").click().run()
+    assert not page.warning and count(sqlite_url, "nps_response") == 2
+    page.button(key="data_undo_2").click().run()
+    page.button(key="data_undo_confirm").click().run()
+    assert not page.exception
+    assert "Batch 2 undone: 2 rows removed." in [success.value for success in page.success]
+    assert count(sqlite_url, "nps_response") == 0 and count(sqlite_url, "nps_daily") == 0
+    assert list(frame_with(page, "file_name")["status"]) == ["undone", "loaded"]
+    assert [button.key for button in page.button if button.key.startswith("data_undo_")] == ["data_undo_1"]
+
+
 def test_strict_import_loads_nothing_and_still_offers_the_rejects(page, sqlite_url):
     upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
     upload(page, "nps", "nps.csv", NPS).checkbox(key="data_strict").check().run()
     page.button(key="data_import").click().run()
     assert not page.exception
     assert shown(page.error[0].value) == (
-        'Nothing was loaded from nps.csv: 1 of 3 rows was rejected and "Load nothing if any row is rejected" '
-        "is ticked; the rejected rows are listed below."
+        'Nothing was loaded from nps.csv: 1 of 3 rows was rejected and "Load nothing if any row is rejected '
+        'or a store would change" is ticked; the rejected rows are listed below.'
     )
     assert metrics(page)["Loaded"] == "0"
     assert page.download_button(key="data_rejects_download")
@@ -298,7 +327,9 @@ def test_a_rescale_minimum_above_its_maximum_is_explained(page):
         "deleted_rows": [],
     }
     page.run()
-    assert page.error[0].value == "Rescale csat: the file's minimum (10) must be below its maximum (0)."
+    assert (
+        shown(page.error[0].value) == "Rescale csat: the file's minimum (10) must be below its maximum (0)."
+    )
 
 
 def test_names_from_a_file_are_shown_as_written_not_as_markdown(page):

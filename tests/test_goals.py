@@ -90,10 +90,10 @@ def test_create_list_update_delete(loaded):
     ]
     assert goals.loc[0, "period_start"] == D(2026, 1, 1) and goals.loc[0, "period_end"] == D(2026, 4, 30)
     assert goals.loc[1, "scope_value"] is None
-    update_goal(loaded, first, target=45, period_end=D(2026, 6, 30))
+    update_goal(loaded, first, version=1, target=45, period_end=D(2026, 6, 30))
     changed = list_goals(loaded).set_index("id").loc[first]
     assert (changed["target"], changed["period_end"], changed["metric"]) == (45.0, D(2026, 6, 30), "nps")
-    delete_goal(loaded, first)
+    delete_goal(loaded, first, version=2)
     assert list_goals(loaded)["id"].tolist() == [second]
 
 
@@ -126,17 +126,17 @@ def test_bad_goals_are_refused_with_a_sentence(loaded, fields, message):
 def test_bad_changes_are_refused_and_change_nothing(loaded):
     goal_id = goal(loaded)
     with pytest.raises(ValueError, match="The NPS target must be between -100 and 100; got 150"):
-        update_goal(loaded, goal_id, target=150)
+        update_goal(loaded, goal_id, version=1, target=150)
     with pytest.raises(ValueError, match="A goal has no field colour; you can change metric"):
-        update_goal(loaded, goal_id, colour="red")
+        update_goal(loaded, goal_id, version=1, colour="red")
     with pytest.raises(ValueError, match="ends .* before it starts"):
-        update_goal(loaded, goal_id, period_start=D(2026, 5, 1))
+        update_goal(loaded, goal_id, version=1, period_start=D(2026, 5, 1))
     assert list_goals(loaded).loc[0, ["target", "period_start"]].tolist() == [40.0, D(2026, 1, 1)]
-    delete_goal(loaded, goal_id)
+    delete_goal(loaded, goal_id, version=1)
     with pytest.raises(ValueError, match=f"There is no goal {goal_id}"):
-        delete_goal(loaded, goal_id)
+        delete_goal(loaded, goal_id, version=1)
     with pytest.raises(ValueError, match=f"There is no goal {goal_id}"):
-        update_goal(loaded, goal_id, target=10)
+        update_goal(loaded, goal_id, version=1, target=10)
 
 
 def test_goals_need_stores(sqlite_url):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx.analysis.goals import create_goal, list_goals
+from cx.analysis.goals import create_goal, list_goals, update_goal
 from cx.config import make_engine
 from cx.store.queries import latest_data_day
 from tests.apptest import open_page
 from tests.brands import brand_database, small_brand
+from tests.helpers import as_read
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +86,13 @@ def test_create_a_goal_through_the_form(monkeypatch, demo_url):
 def test_a_bad_target_shows_the_reason_and_creates_nothing(monkeypatch, demo_url):
     app = goals_page(monkeypatch, demo_url)
     fill_form(app, metric="csat_mean", scope_type="store", scope_value="ST001", target=7)
-    assert [error.value for error in app.error] == [
+    assert [as_read(error.value) for error in app.error] == [
         "The CSAT mean (1-5) target must be between 1 and 5; got 7."
     ]
     assert stored_goals(demo_url).empty
     app.number_input(key="goal_target").set_value(None)
     app.button(key="goal_create").click().run()
-    assert [error.value for error in app.error] == ["A goal needs a target; enter a number."]
+    assert [as_read(error.value) for error in app.error] == ["A goal needs a target; enter a number."]
 
 
 def test_change_and_delete_a_goal(monkeypatch, demo_url):
@@ -100,10 +102,10 @@ def test_change_and_delete_a_goal(monkeypatch, demo_url):
                           period_start=f"{year}-01-01", period_end=f"{year}-12-31", target=1)  # fmt: skip
     app = goals_page(monkeypatch, demo_url)
     assert app.dataframe[0].value.loc[0, "status"] == "met"
-    app.number_input(key=f"goal_edit_target_{goal_id}").set_value(-5)
+    app.number_input(key=f"goal_edit_target_{goal_id}_1").set_value(-5)
     app.button(key="goal_save").click().run()
-    assert [error.value for error in app.error] == ["The Revenue target must be 0 or more; got -5."]
-    app.number_input(key=f"goal_edit_target_{goal_id}").set_value(10**12)
+    assert [as_read(error.value) for error in app.error] == ["The Revenue target must be 0 or more; got -5."]
+    app.number_input(key=f"goal_edit_target_{goal_id}_1").set_value(10**12)
     app.button(key="goal_save").click().run()
     assert list_goals(engine).loc[0, "target"] == 10**12
     assert any(
@@ -116,4 +118,26 @@ def test_change_and_delete_a_goal(monkeypatch, demo_url):
     assert list_goals(engine).empty
     assert any(f"Goal #{goal_id} deleted." in success.value for success in app.success)
     assert any("No goals yet" in info.value for info in app.info)
+    engine.dispose()
+
+
+def test_a_change_saved_meanwhile_is_refused_and_the_form_shows_it(monkeypatch, demo_url):
+    engine = make_engine(demo_url)
+    year = latest_data_day(engine).year
+    goal_id = create_goal(engine, metric="revenue", scope_type="brand", scope_value=None,
+                          period_start=f"{year}-01-01", period_end=f"{year}-12-31", target=1)  # fmt: skip
+    app = goals_page(monkeypatch, demo_url)
+    update_goal(engine, goal_id, version=1, updated_by="ana", target=500)  # saved by someone else meanwhile
+    app.number_input(key=f"goal_edit_target_{goal_id}_1").set_value(900)
+    app.button(key="goal_save").click().run()
+    assert not app.exception
+    assert list_goals(engine).loc[0, ["target", "version"]].tolist() == [500, 2]
+    [refusal] = [re.sub(r"\\(.)", r"\1", error.value).replace("\u2060", "") for error in app.error]
+    assert refusal.startswith(f"Goal #{goal_id} was changed by ana at ")
+    assert refusal.endswith("(you read version 1, it is now version 2), so nothing was saved. Look at the "
+                            "current values, then make your change again.")  # fmt: skip
+    assert app.number_input(key=f"goal_edit_target_{goal_id}_2").value == 500
+    app.checkbox(key=f"goal_delete_confirm_{goal_id}").check().run()
+    app.button(key="goal_delete").click().run()
+    assert list_goals(engine).empty and not app.error
     engine.dispose()

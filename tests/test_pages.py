@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from cx.ingest.demo import generate_brand
 from tests.apptest import open_page
 from tests.brands import brand_database
+from tests.helpers import as_read
 
 PAGES = {
     "ui/summary.py": "Executive summary",
@@ -72,7 +73,7 @@ def test_bad_input_shows_its_sentence_and_the_page_goes_on():
 
     app = AppTest.from_function(page).run()
     assert not app.exception
-    assert [error.value for error in app.error] == [
+    assert [as_read(error.value) for error in app.error] == [
         "The period ends (2026-01-01) before it starts (2026-05-01); swap the dates."
     ]
     assert [caption.value for caption in app.caption] == ["after the block"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
+from cx.ingest.limits import Limits
 from cx.ingest.readers import UnreadableFileError, detect_encoding, read_table
 from cx.ingest.wording import Remedies
 
@@ -369,3 +371,92 @@ def test_a_200000_row_file_reads_whole():
     assert table.row_numbers[[0, -1]].tolist() == [2, rows + 1]
     assert table.frame.iloc[0].tolist() == ["R0", "S0", "2024-03-01", "0", "Website", "Fine", "C0"]
     assert table.frame.iloc[-1].tolist() == ["R199999", "S199", "2024-03-24", "8", "Website", ARABIC, "C4999"]
+
+
+# --- files put together from two encodings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "first", "second"),
+    [
+        (
+            "id,text\n1,café ممتاز\n".encode() + "2,déjà vu\n".encode("cp1252"),
+            "line 2 in UTF-8",
+            "Windows-1252",
+        ),
+        (
+            "id,text\n1,déjà vu\n".encode("cp1252") + "2,café ممتاز\n".encode(),
+            "line 3 in UTF-8",
+            "Windows-1252",
+        ),
+        ("id,text\n1,café\n".encode() + "2,ممتاز جدا\n".encode("cp1256"), "line 2 in UTF-8", "Windows-1256"),
+        (
+            codecs.BOM_UTF8 + b"id,text\n1,ok\n" + "2,déjà vu\n".encode("cp1252"),
+            "byte order mark",
+            "Windows-1252",
+        ),
+    ],
+)
+def test_a_file_mixing_utf8_and_a_code_page_is_refused(data, first, second):
+    with pytest.raises(UnreadableFileError) as refused:
+        read_table(data, file_name="mixed.csv")
+    message = str(refused.value)
+    assert "mixes two encodings" in message and first in message and second in message
+    assert "nothing was loaded" in message and "--encoding utf-8 or --encoding cp" in message
+
+
+def test_the_page_words_the_mixed_encoding_advice_with_its_own_controls():
+    page = Remedies(mixed_encoding='choose {first_name} or {second_name} under "Encoding"')
+    data = "id,text\n1,café\n".encode() + "2,déjà\n".encode("cp1252")
+    with pytest.raises(UnreadableFileError, match='choose UTF-8 or Windows-1252 under "Encoding"'):
+        read_table(data, file_name="mixed.csv", remedies=page)
+
+
+def test_a_mixed_file_read_with_a_chosen_encoding_is_read_whole_in_it():
+    data = "id,text\n1,café\n".encode() + "2,déjà\n".encode("cp1252")
+    table = read_table(data, file_name="mixed.csv", encoding="cp1252")
+    assert table.frame["text"].tolist() == ["cafÃ©", "déjà"]
+
+
+def test_utf16_without_a_byte_order_mark_is_read():
+    table = read_table("id,text\n1,ممتاز\n2,café\n".encode("utf-16-le"), file_name="f.csv")
+    assert table.encoding == "utf-16-le" and table.frame["text"].tolist() == ["ممتاز", "café"]
+
+
+# --- limits ------------------------------------------------------------------------------------------
+
+
+def test_a_header_wider_than_the_limit_is_refused_before_it_is_split():
+    with pytest.raises(
+        UnreadableFileError, match="Row 1 of wide.csv has 501 columns; an import reads at most 500"
+    ):
+        read_table((",".join(f"c{i}" for i in range(501)) + "\n").encode(), file_name="wide.csv")
+
+
+def test_a_record_wider_than_the_limit_is_refused():
+    data = ("a,b\n1,2\n" + ",".join("9" * 600) + "\n").encode()
+    with pytest.raises(UnreadableFileError, match="Row 3 of f.csv has 600 columns"):
+        read_table(data, file_name="f.csv", limits=Limits(columns=500))
+
+
+def test_a_cell_larger_than_the_limit_is_refused_and_one_at_the_limit_is_read():
+    limits = Limits(cell_bytes=1024)
+    read_table(("id,text\n1," + "x" * 1024 + "\n").encode(), file_name="f.csv", limits=limits)
+    with pytest.raises(UnreadableFileError, match="Line 2 of f.csv holds a cell of 1 kB; .* at most 1 kB"):
+        read_table(("id,text\n1," + "x" * 1025 + "\n").encode(), file_name="f.csv", limits=limits)
+
+
+def test_an_upload_over_its_size_or_rows_is_refused():
+    data = b"id,text\n" + b"".join(b"%d,x\n" % i for i in range(10))
+    with pytest.raises(UnreadableFileError, match="one upload may be at most"):
+        read_table(data, file_name="f.csv", limits=Limits(upload_bytes=40))
+    with pytest.raises(UnreadableFileError, match="has 10 rows; one upload may hold at most 9"):
+        read_table(data, file_name="f.csv", limits=Limits(upload_rows=9))
+    assert len(read_table(data, file_name="f.csv", limits=Limits(upload_rows=10)).frame) == 10
+
+
+def test_white_space_around_cells_is_recorded_per_cell():
+    table = read_table(b"store_id,name\nS1 ,One\nS2,Two\n", file_name="f.csv")
+    assert table.frame["store_id"].tolist() == ["S1", "S2"]
+    assert table.padded["store_id"].tolist() == [True, False] and not table.padded["name"].any()
+    assert read_table(b"store_id,name\nS1,One\n", file_name="f.csv").padded is None

@@ -15,6 +15,7 @@ from cx.metrics.registry import COMPARABLE, METRICS, label
 from cx.metrics.tables import metric_table
 from cx.present import charts
 from cx.present import root_cause as investigation
+from cx.present.markup import display_name, escape_markdown
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from ui.shared import caching, links, paths, tables
@@ -60,7 +61,8 @@ directory = caching.cached(store_directory).set_index("store_id")
 
 
 def place(store: str) -> str:
-    return f"{store} · {directory.loc[store, 'name']}" if store in directory.index else store
+    """``ST007 · City Centre`` as plain text."""
+    return display_name(f"{store} · {directory.loc[store, 'name']}" if store in directory.index else store)
 
 
 left, middle, right = st.columns([1, 2, 1])
@@ -137,7 +139,7 @@ investigated = METRICS[metric].root_cause
 if clicked:
     with st.container(horizontal=True):
         for store in clicked[:4]:
-            links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
+            links.investigate_link(f"Investigate {escape_markdown(store)}", store=store, metric=investigated)
 
 st.subheader("Side by side")
 seed_side(list(table["store"]), clicked, list(shown["store"].head(2)))
@@ -160,9 +162,12 @@ else:
     for store in chosen:
         with st.container(horizontal=True):
             links.page_link(
-                paths.SUMMARY, label=f"Open {place(store)}", icon=":material/storefront:", store=store
+                paths.SUMMARY,
+                label=f"Open {escape_markdown(place(store))}",
+                icon=":material/storefront:",
+                store=store,
             )
-            links.investigate_link(f"Investigate {store}", store=store, metric=investigated)
+            links.investigate_link(f"Investigate {escape_markdown(store)}", store=store, metric=investigated)
 
 st.subheader("CX and sales")
 association = caching.cached(cx_sales_association, scope=filters.scope, period=filters.period, metric=metric,

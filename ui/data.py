@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,14 +10,17 @@ import streamlit as st
 
 from cx.analysis.health import SOURCE_LABELS, data_health, health_findings, weekly_volume
 from cx.analysis.prepare import prepare_in_background
-from cx.config import Settings
+from cx.config import DASHBOARD_USER, Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
+from cx.ingest.limits import Limits
 from cx.ingest.mapping import IGNORE, ColumnMappingError
 from cx.ingest.readers import RawTable, UnreadableFileError, read_table
 from cx.ingest.schema import ATTRIBUTE_PREFIX, field_specs
 from cx.ingest.wording import Remedies, describe_options, plural
 from cx.present.charts import volume_heatmap
+from cx.present.markup import escape_markdown
 from cx.store import queries
+from cx.store.batches import undo_batch
 from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error
 from ui.shared.filters import current_scope
@@ -33,12 +35,14 @@ ENCODINGS = {
 }
 PREVIEW_ROWS = 20
 LAST_IMPORT = "data_last_import"
+UNDO_ASKED, UNDONE = "data_undo_asked", "data_undone"
 # The labels of the page's controls, and the importer's advice worded with them.
 ENCODING_LABEL = "Encoding"
 DATE_FORMAT_LABEL = "Date format"
 AS_OF_LABEL = "Relative dates count back from"
 CREATE_STORES_LABEL = "Create unknown stores"
-STRICT_LABEL = "Load nothing if any row is rejected"
+STRICT_LABEL = "Load nothing if any row is rejected or a store would change"
+ALLOW_UPDATES_LABEL = "Allow changes to existing stores"
 MAPPING_LABEL = "Column mapping"
 PAGE_REMEDIES = Remedies(
     create_stores=f'tick "{CREATE_STORES_LABEL}" under Options',
@@ -47,7 +51,12 @@ PAGE_REMEDIES = Remedies(
         f'Choose the file\'s real encoding under "{ENCODING_LABEL}", e.g. Windows-1256 for Arabic files or '
         "Windows-1252 for Western European ones"
     ),
+    mixed_encoding=f'choose {{first_name}} or {{second_name}} under "{ENCODING_LABEL}" to read all of it as one',
     strict=f'{{rejected}} rejected and "{STRICT_LABEL}" is ticked; the rejected rows are listed below.',
+    updates=(
+        f'The file would change existing stores ({{changes}}) and "{STRICT_LABEL}" is ticked, so nothing was '
+        f'loaded; tick "{ALLOW_UPDATES_LABEL}" to apply the changes'
+    ),
     missing_field=(
         f'choose the column that holds {{field}} under "{MAPPING_LABEL}", or give {{field}} a constant '
         "under Options"
@@ -60,19 +69,18 @@ PAGE_REMEDIES = Remedies(
     date_format_to=f'enter {{format}} as "{DATE_FORMAT_LABEL}" under Options',
     as_of=f'"{AS_OF_LABEL}" under Options',
 )
-# Markdown signs, and ":" unless a space follows (": " never starts a directive such as ":red[").
-MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&]|:(?! ))")
-
-
-def _plain(text: str) -> str:
-    """``text`` with every Markdown sign escaped: file names, columns and values show as written."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", text)
 
 
 @st.cache_data(max_entries=2, show_spinner="Reading the file...")
 def _read(file_id: str, file_name: str, encoding: str, _content: bytes) -> RawTable:
     """The uploaded file as a table of strings (``file_id`` and ``encoding`` key the cache)."""
-    return read_table(_content, file_name=file_name, encoding=encoding or None, remedies=PAGE_REMEDIES)
+    return read_table(
+        _content, file_name=file_name, encoding=encoding or None, remedies=PAGE_REMEDIES, limits=_limits()
+    )
+
+
+def _limits() -> Limits:
+    return Limits.from_env(upload=True)
 
 
 def _automatic_fields(kind: str, columns: list[str], options: ImportOptions) -> dict[str, str]:
@@ -124,6 +132,16 @@ def _import_options(kind: str, encoding: str) -> ImportOptions:
         '"Unassigned" unless a column or constant gives one); otherwise their rows are rejected.',
     )
     strict = st.checkbox(STRICT_LABEL, key="data_strict")
+    allow_updates = (
+        kind == "stores"
+        and strict
+        and st.checkbox(
+            ALLOW_UPDATES_LABEL,
+            key="data_allow_updates",
+            help="Otherwise a stores file that would change an existing store's name, region or other "
+            "attributes loads nothing, and the changes it would make are listed.",
+        )
+    )
     field_names = [spec.name for spec in field_specs(kind, create_stores=create_stores)]
     st.caption("Constants fill a field for every row (a touchpoint, platform or region, for instance).")
     constants = st.data_editor(
@@ -168,6 +186,7 @@ def _import_options(kind: str, encoding: str) -> ImportOptions:
         rescale=scales,
         create_stores=create_stores,
         strict=strict,
+        allow_updates=allow_updates,
     )
 
 
@@ -187,7 +206,7 @@ def _mapping_result(kind: str, columns: list[str], options: ImportOptions) -> No
     try:
         mapping = preview_mapping(kind, columns, options, remedies=PAGE_REMEDIES)
     except ColumnMappingError as error:
-        st.error(_plain(str(error)))
+        st.error(escape_markdown(str(error)))
         return
     st.success("Every required field has a column or a constant.")
     result = pd.DataFrame(
@@ -197,7 +216,7 @@ def _mapping_result(kind: str, columns: list[str], options: ImportOptions) -> No
     )
     st.dataframe(result, hide_index=True)
     if mapping.unused:
-        st.caption(_plain("Columns ignored: " + ", ".join(mapping.unused)))
+        st.caption(escape_markdown("Columns ignored: " + ", ".join(mapping.unused)))
 
 
 def _run_import(kind: str, upload, options: ImportOptions) -> None:
@@ -220,6 +239,8 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
             reports_dir=Settings.from_env().reports_dir,
             progress=progress,
             remedies=PAGE_REMEDIES,
+            imported_by=DASHBOARD_USER,
+            limits=_limits(),
         )
     except ImportFailed as failure:
         summary = failure.summary
@@ -233,10 +254,12 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
 def _show_summary(summary: ImportSummary) -> None:
     """Counts, notices and rejected rows of the last import."""
     if summary.error:
-        st.error(_plain(f"Nothing was loaded from {summary.file}: {summary.error}"))
+        st.error(escape_markdown(f"Nothing was loaded from {summary.file}: {summary.error}"))
     else:
         st.success(
-            _plain(f"{KIND_LABELS[summary.kind]} file {summary.file} imported as batch {summary.batch_id}.")
+            escape_markdown(
+                f"{KIND_LABELS[summary.kind]} file {summary.file} imported as batch {summary.batch_id}."
+            )
         )
     counts = {
         "Read": summary.rows_read,
@@ -279,13 +302,18 @@ def _import_section() -> None:
     kind = st.selectbox("Kind of file", KINDS, format_func=KIND_LABELS.get, key="data_kind")
     upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="data_file")
     if upload is None:
-        st.caption("Import a stores file first: NPS, survey, review and sales rows must name a known store.")
+        limits = _limits()
+        st.caption(
+            "Import a stores file first: NPS, survey, review and sales rows must name a known store. "
+            f"One upload: up to {limits.upload_bytes / 1e6:,.0f} MB and {limits.upload_rows:,} rows, "
+            f"{limits.columns:,} columns, {limits.cell_bytes // 1024:,} kB per cell."
+        )
         return
     encoding = st.selectbox(ENCODING_LABEL, list(ENCODINGS), format_func=ENCODINGS.get, key="data_encoding")
     try:
         table = _read(upload.file_id, upload.name, encoding, upload.getvalue())
     except UnreadableFileError as error:
-        st.error(_plain(str(error)))
+        st.error(escape_markdown(str(error)))
         return
     source = "detected" if table.encoding_detected else "as chosen"
     shape = f"{plural(table.rows)}, {plural(len(table.frame.columns), 'column')}"
@@ -319,7 +347,7 @@ def _import_section() -> None:
     chosen = edited.loc[edited["field"] != IGNORE]
     repeated = chosen.loc[chosen["field"].duplicated(keep=False)].groupby("field")["column"].agg(", ".join)
     for name, sources in repeated.items():
-        st.warning(_plain(f"Field {name} is chosen for several columns ({sources}); choose one."))
+        st.warning(escape_markdown(f"Field {name} is chosen for several columns ({sources}); choose one."))
     options = replace(
         options,
         mapping={
@@ -356,6 +384,8 @@ def _history_section() -> None:
             "rows_updated",
             "rows_rejected",
             "options",
+            "imported_by",
+            "status",
         ],
         column_config={
             "id": st.column_config.NumberColumn("Batch"),
@@ -370,13 +400,55 @@ def _history_section() -> None:
             "options": st.column_config.TextColumn(
                 "Options", help="Mapping, constants and other options used"
             ),
+            "imported_by": st.column_config.TextColumn("By"),
+            "status": st.column_config.TextColumn("Status", help="loaded, or undone (its rows removed)"),
         },
     )
+    _undo_section(history.loc[history["status"] == "loaded"])
+
+
+def _undo_section(loaded: pd.DataFrame) -> None:
+    """An Undo button per loaded batch, then a confirmation; a refusal says why where it stood."""
+    if UNDONE in st.session_state:
+        st.success(st.session_state.pop(UNDONE))
+    if loaded.empty:
+        return
+    with st.expander("Undo an import"):
+        st.caption(
+            "Undo removes a batch's rows and puts the metrics back as they were before it; the batch stays "
+            "in the history, marked undone."
+        )
+        for batch in loaded.itertuples():
+            label, button = st.columns([5, 1], vertical_alignment="center")
+            label.text(
+                f"Batch {batch.id}: {KIND_LABELS[batch.kind]}, {batch.file_name}, {batch.imported_at:%Y-%m-%d %H:%M}"
+            )
+            if button.button("Undo", key=f"data_undo_{batch.id}"):
+                st.session_state[UNDO_ASKED] = batch.id
+        asked = st.session_state.get(UNDO_ASKED)
+        if asked not in set(loaded["id"]):
+            return
+        st.warning(f"Undo batch {asked}? Its rows are removed and every rollup they fed is recomputed.")
+        confirm, cancel = st.columns(2)
+        if cancel.button("Keep it", key="data_undo_cancel", width="stretch"):
+            st.session_state.pop(UNDO_ASKED)
+            st.rerun()
+        if confirm.button(
+            f"Yes, undo batch {asked}", type="primary", key="data_undo_confirm", width="stretch"
+        ):
+            st.session_state.pop(UNDO_ASKED)
+            with shown_as_error():
+                undone = undo_batch(caching.engine(), int(asked), undone_by=DASHBOARD_USER)
+                rows = sum(undone["removed"].values())
+                st.session_state[UNDONE] = f"Batch {asked} undone: {plural(rows)} removed."
+                prepare_in_background(caching.engine())
+                st.cache_data.clear()
+                st.rerun()
 
 
 def _health_section(health: pd.DataFrame) -> None:
     summary = health_findings(health)
-    st.markdown("\n".join(f"- {_plain(sentence)}" for sentence in summary["sentences"].values()))
+    st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in summary["sentences"].values()))
     st.dataframe(
         health,
         hide_index=True,
@@ -417,10 +489,10 @@ def _health_section(health: pd.DataFrame) -> None:
     scope = current_scope()
     volume = caching.cached(weekly_volume, source=source, scope=scope)
     if volume.empty:
-        st.info(f"No {SOURCE_LABELS[source]} rows for {scope.describe()}.")
+        st.info(f"No {SOURCE_LABELS[source]} rows for {escape_markdown(scope.describe())}.")
         return
     st.caption(
-        f"Stores: {scope.describe()} (sidebar filters). Orange cells are weeks without rows inside a "
+        f"Stores: {escape_markdown(scope.describe())} (sidebar filters). Orange cells are weeks without rows inside a "
         "store's range."
     )
     st.altair_chart(volume_heatmap(volume, source=source), width="stretch")

@@ -1,25 +1,33 @@
 """Goals: a target per metric, scope and period; progress so far, the projection and the chance of meeting it."""
 
 import datetime as dt
-import re
 
 import streamlit as st
 
 from cx.analysis import goals
-from cx.config import currency_code
+from cx.config import DASHBOARD_USER, currency_code
 from cx.present import charts
+from cx.present.markup import display_name, escape_markdown
 from cx.store import queries
+from cx.store.records import StaleEdit
 from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error
 from ui.shared.filters import current_filters
 
-# Every Markdown sign, and ":" unless a space follows (": " never starts a directive such as ":red[").
-MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&]|:(?! ))")
+READ = "goal_edit_read"  # (goal id, version) the edit form was filled from
 
 
-def plain(text: str) -> str:
-    """``text`` with every Markdown sign escaped, so names from a stores file show as written."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", text)
+def saved_at_version(change, notice: str) -> None:
+    """Run ``change``; when someone saved the goal since the form was filled, say so instead. Either
+    way the next run fills the form from the goal as it is now."""
+    try:
+        change()
+    except StaleEdit as error:
+        st.session_state["goal_refused"] = str(error)
+    else:
+        st.session_state["goal_notice"] = notice
+    st.session_state.pop(READ, None)
+    st.rerun()
 
 
 currency = currency_code()
@@ -79,7 +87,7 @@ else:
     if risky.empty:
         st.success("No goal is at risk or off track.")
     for _, row in risky.iterrows():
-        st.markdown(f"- **#{row['id']}** {plain(goals.goal_sentence(row))}")
+        st.markdown(f"- **#{row['id']}** {escape_markdown(goals.goal_sentence(row))}")
 
     if progress["projected"].notna().any():
         st.subheader("Projected vs target")
@@ -104,7 +112,10 @@ scope_values = goals.scope_options(directory, scope_type)
 with st.form("goal_form"):
     metric = st.selectbox("Metric", list(goals.METRICS), format_func=lambda m: goals.METRICS[m].label, key="goal_metric")  # fmt: skip
     scope_value = st.selectbox(
-        scope_type.capitalize(), list(scope_values), format_func=scope_values.get, key="goal_scope_value"
+        scope_type.capitalize(),
+        list(scope_values),
+        format_func=lambda v: display_name(scope_values[v]),
+        key="goal_scope_value",
     )
     start_column, end_column, target_column = st.columns(3)
     start = start_column.date_input("Period start", dt.date(filters.latest.year, 1, 1), key="goal_start")
@@ -117,7 +128,7 @@ if created:
     with shown_as_error():
         goal_id = goals.create_goal(
             engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
-            period_start=start, period_end=end, target=target,
+            period_start=start, period_end=end, target=target, created_by=DASHBOARD_USER,
         )  # fmt: skip
         st.session_state["goal_notice"] = f"Goal #{goal_id} created."
         st.rerun()
@@ -125,28 +136,40 @@ if created:
 if not progress.empty:
     st.subheader("Change or delete a goal")
     labels = dict(zip(progress["id"], progress["label"], strict=True))
-    goal_id = st.selectbox("Goal", list(labels), format_func=labels.get, key="goal_pick")
+    goal_id = st.selectbox(
+        "Goal", list(labels), format_func=lambda g: display_name(labels[g]), key="goal_pick"
+    )
     chosen = progress.set_index("id").loc[goal_id]
+    if st.session_state.get(READ, (None,))[0] != goal_id:
+        st.session_state[READ] = (goal_id, int(chosen["version"]))
+    version = st.session_state[READ][1]  # a save carries it: a change saved meanwhile is not overwritten
+    refused = st.session_state.pop("goal_refused", None)
+    if refused:
+        st.error(escape_markdown(refused))
     with st.form("goal_edit_form"):
         start_column, end_column, target_column = st.columns(3)
         new_start = start_column.date_input(
-            "Period start", chosen["period_start"], key=f"goal_edit_start_{goal_id}"
+            "Period start", chosen["period_start"], key=f"goal_edit_start_{goal_id}_{version}"
         )
-        new_end = end_column.date_input("Period end", chosen["period_end"], key=f"goal_edit_end_{goal_id}")
+        new_end = end_column.date_input(
+            "Period end", chosen["period_end"], key=f"goal_edit_end_{goal_id}_{version}"
+        )
         new_target = target_column.number_input(
-            "Target", value=float(chosen["target"]), step=1.0, key=f"goal_edit_target_{goal_id}"
+            "Target", value=float(chosen["target"]), step=1.0, key=f"goal_edit_target_{goal_id}_{version}"
         )
         saved = st.form_submit_button("Save changes", key="goal_save")
     if saved:
         with shown_as_error():
-            goals.update_goal(engine, goal_id, period_start=new_start, period_end=new_end, target=new_target)
-            st.session_state["goal_notice"] = f"Goal #{goal_id} changed."
-            st.rerun()
+            saved_at_version(
+                lambda: goals.update_goal(engine, goal_id, version=version, updated_by=DASHBOARD_USER,
+                                          period_start=new_start, period_end=new_end, target=new_target),
+                f"Goal #{goal_id} changed.",
+            )  # fmt: skip
     confirmed = st.checkbox(
         "Yes, delete this goal: this cannot be undone", key=f"goal_delete_confirm_{goal_id}"
     )
     if st.button("Delete goal", disabled=not confirmed, icon=":material/delete:", key="goal_delete"):
         with shown_as_error():
-            goals.delete_goal(engine, goal_id)
-            st.session_state["goal_notice"] = f"Goal #{goal_id} deleted."
-            st.rerun()
+            saved_at_version(
+                lambda: goals.delete_goal(engine, goal_id, version=version), f"Goal #{goal_id} deleted."
+            )

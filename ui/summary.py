@@ -10,6 +10,7 @@ from cx.analysis.goals import STATUSES, goal_progress
 from cx.metrics.registry import TREND, keys_for, label
 from cx.present import charts, maps
 from cx.present import root_cause as investigation
+from cx.present.markup import escape_markdown
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
 
@@ -132,7 +133,7 @@ else:
     tables.download_button(moved, label="Download movers", file_name="movers.csv", key="summary_movers_csv")
     with st.container(horizontal=True):
         for mover in moved.head(5).itertuples():
-            links.investigate_link(f"Investigate {mover.store} ({mover.delta:+.1f})", store=mover.store,
+            links.investigate_link(f"Investigate {escape_markdown(mover.store)} ({mover.delta:+.1f})", store=mover.store,
                                    metric="nps", mode="period")  # fmt: skip
 
 st.subheader("Stores on the map")

@@ -12,6 +12,7 @@ from cx.analysis.touchpoints import (
 )
 from cx.metrics.registry import METRICS, TOUCHPOINTS, keys_for, label
 from cx.present import charts
+from cx.present.markup import escape_markdown
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
 from cx.store.models import JOURNEY_STAGES
 from ui.shared import caching, links, tables
@@ -46,7 +47,7 @@ else:
     )
     for store, touchpoint in picked[:4]:
         links.investigate_link(
-            f"Investigate {places.get(store, store)} › {touchpoint}",
+            f"Investigate {escape_markdown(places.get(store, store))} › {escape_markdown(touchpoint)}",
             store=store,
             touchpoint=touchpoint,
             metric=metric,

@@ -30,7 +30,7 @@ from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOI
 from cx.periods import Period
 from cx.stats import detection, themes
 from cx.store.queries import data_span, feedback_texts, latest_data_day, store_directory
-from cx.store.records import actions_for, insert_action
+from cx.store.records import ACTION_FIELDS, action_row, actions_for, insert_action, update_action_row
 from cx.store.scope import Scope
 from cx.store.stored import stored_result
 from cx.store.sums import sums
@@ -775,16 +775,41 @@ def _reaction(engine, scope: Scope, after: Period, before: Period) -> dict:
 
 
 def record_action(engine: Engine, *, action_date: dt.date, scope_type: str, scope_value: str | None,
-                  description: str) -> int:  # fmt: skip
-    """Store what someone did (e.g. "retrained delivery drivers") so its effect can be tested."""
+                  description: str, recorded_by: str | None = None) -> int:  # fmt: skip
+    """Store what someone did (e.g. "retrained delivery drivers") so its effect can be tested;
+    ``recorded_by`` is who (default: the OS user)."""
+    _check_action(scope_type, scope_value, description)
+    return insert_action(engine, action_date=action_date, scope_type=scope_type, scope_value=scope_value,
+                         description=description.strip(), created_by=recorded_by)  # fmt: skip
+
+
+def update_action(engine: Engine, action_id: int, *, version: int, updated_by: str | None = None,
+                  **fields) -> None:  # fmt: skip
+    """Change some of an action's fields (``ACTION_FIELDS``), checked whole. ``version`` is the action's
+    version when the editor read it: if someone saved it since, the change is refused (``StaleEdit``)."""
+    unknown = sorted(set(fields) - set(ACTION_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"An action has no field {', '.join(unknown)}; you can change {', '.join(ACTION_FIELDS)}."
+        )
+    current = action_row(engine, action_id)
+    if current is None:
+        raise ValueError(
+            f"There is no action {action_id}; it may have been deleted. Reload the actions list."
+        )
+    action = {**{name: current[name] for name in ACTION_FIELDS}, **fields}
+    _check_action(action["scope_type"], action["scope_value"], action["description"])
+    action["description"] = action["description"].strip()
+    update_action_row(engine, action_id, action, version=version, updated_by=updated_by)
+
+
+def _check_action(scope_type: str, scope_value: str | None, description: str) -> None:
     if scope_type not in ("brand", "region", "store"):
         raise ValueError(f"An action's scope is brand, region or store, not {scope_type!r}.")
     if not description.strip():
         raise ValueError("Describe the action in a few words.")
     if scope_type != "brand" and not scope_value:
         raise ValueError(f"Name the {scope_type} the action was for.")
-    return insert_action(engine, action_date=action_date, scope_type=scope_type, scope_value=scope_value,
-                         description=description.strip())  # fmt: skip
 
 
 def action_effects(engine: Engine, *, metric: str, scope: Scope, window_days: int = 56) -> list[dict]:

@@ -59,17 +59,23 @@ def create_goal(
     period_start: dt.date,
     period_end: dt.date,
     target: float,
+    created_by: str | None = None,
 ) -> int:
-    """Check and store a goal; return its id. Bad values raise ``ValueError`` saying what to change."""
+    """Check and store a goal (``created_by``: who, default the OS user); return its id. Bad values
+    raise ``ValueError`` saying what to change."""
     goal = validate_goal(
         engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
         period_start=period_start, period_end=period_end, target=target,
     )  # fmt: skip
-    return insert_goal(engine, goal)
+    return insert_goal(engine, goal, created_by=created_by)
 
 
-def update_goal(engine: Engine, goal_id: int, **fields) -> None:
-    """Change some of a goal's fields (e.g. ``target`` or the period); the result is checked whole."""
+def update_goal(
+    engine: Engine, goal_id: int, *, version: int, updated_by: str | None = None, **fields
+) -> None:
+    """Change some of a goal's fields (e.g. ``target`` or the period); the result is checked whole.
+    ``version`` is the goal's version when the editor read it: if someone saved it since, the change
+    is refused (:class:`cx.store.records.StaleEdit`)."""
     unknown = sorted(set(fields) - set(GOAL_FIELDS))
     if unknown:
         raise ValueError(
@@ -77,18 +83,18 @@ def update_goal(engine: Engine, goal_id: int, **fields) -> None:
         )
     current = _goal_row(engine, goal_id)
     goal = validate_goal(engine, **{**{name: current[name] for name in GOAL_FIELDS}, **fields})
-    update_goal_row(engine, goal_id, goal)
+    update_goal_row(engine, goal_id, goal, version=version, updated_by=updated_by)
 
 
-def delete_goal(engine: Engine, goal_id: int) -> None:
-    """Remove a goal for good."""
+def delete_goal(engine: Engine, goal_id: int, *, version: int) -> None:
+    """Remove a goal for good, unless someone changed it after the version the caller read."""
     _goal_row(engine, goal_id)
-    delete_goal_row(engine, goal_id)
+    delete_goal_row(engine, goal_id, version=version)
 
 
 def list_goals(engine: Engine, *, scope: Scope | None = None) -> pd.DataFrame:
-    """Every goal the scope's caller may see (default: all), oldest first: ``id``, the goal's fields
-    and ``created_at``."""
+    """Every goal the scope's caller may see (default: all), oldest first: ``id``, the goal's fields,
+    its ``version`` and who made and last changed it when."""
     return goal_rows(engine, scope=scope or Scope())
 
 

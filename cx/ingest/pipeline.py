@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from cx.ingest.limits import DEFAULT_LIMITS, Limits
 from cx.ingest.mapping import ColumnMapping, ColumnMappingError, apply_mapping, map_columns
 from cx.ingest.parsing import detect_language
 from cx.ingest.plan import (
     LoadPlan,
     attribute_ratings,
+    case_lookalikes,
     derive_ids,
     split_file_duplicates,
     stores_to_create,
@@ -25,8 +27,8 @@ from cx.ingest.plan import (
 from cx.ingest.readers import RawTable, UnreadableFileError, read_table
 from cx.ingest.schema import DERIVABLE_IDS, UNASSIGNED_REGION
 from cx.ingest.validate import MISSING_SPELLINGS, ScaleMismatchError, ValidatedRows, validate_rows
-from cx.ingest.wording import COMMAND_LINE, Remedies, plural, share_rejected
-from cx.ingest.writer import Progress, write_batch
+from cx.ingest.wording import COMMAND_LINE, Remedies, describe_changes, plural, share_rejected
+from cx.ingest.writer import Progress, UpdatesRefused, write_batch
 from cx.present.exports import to_csv_bytes
 from cx.store.catalogue import canonical_touchpoint_names
 from cx.store.models import Store, Touchpoint
@@ -52,6 +54,7 @@ class ImportOptions:
     rescale: dict[str, tuple[float, float]] = field(default_factory=dict)
     create_stores: bool = False
     strict: bool = False
+    allow_updates: bool = False  # with strict: a stores file may change existing stores
 
 
 @dataclass
@@ -63,6 +66,7 @@ class ImportSummary:
     rows_duplicate: int = 0
     rows_rejected: int = 0
     rows_updated: int = 0
+    changes: list[dict] = field(default_factory=list)  # store_id, field, from, to per changed attribute
     rejects_file: str | None = None
     batch_id: int | None = None
     notices: list[str] = field(default_factory=list)
@@ -86,12 +90,14 @@ def load_file(
     reports_dir: Path,
     progress: Progress | None = None,
     remedies: Remedies = COMMAND_LINE,
+    imported_by: str | None = None,
+    limits: Limits | None = None,
 ) -> ImportSummary:
     """Import one CSV/XLSX file of ``kind``; raises :class:`ImportFailed` when nothing was loaded."""
     content = Path(path).read_bytes()
     return load_bytes(
         engine, kind, content, options, file_name=str(path), reports_dir=reports_dir, progress=progress,
-        remedies=remedies,
+        remedies=remedies, imported_by=imported_by, limits=limits,
     )  # fmt: skip
 
 
@@ -105,16 +111,24 @@ def load_bytes(
     reports_dir: Path,
     progress: Progress | None = None,
     remedies: Remedies = COMMAND_LINE,
+    imported_by: str | None = None,
+    limits: Limits | None = None,
 ) -> ImportSummary:
     """Import file ``content`` (as uploaded in the browser or read from disk); ``remedies`` words the
-    advice in messages for the caller's controls."""
+    advice in messages for the caller's controls; ``imported_by`` is who (default: the OS user);
+    ``limits`` what is accepted (default: :meth:`Limits.from_env`)."""
+    limits = limits or Limits.from_env()
     summary = ImportSummary(kind=kind, file=file_name)
     try:
-        table = read_table(content, file_name=file_name, encoding=options.encoding, remedies=remedies)
+        table = read_table(
+            content, file_name=file_name, encoding=options.encoding, remedies=remedies, limits=limits
+        )
     except UnreadableFileError as error:
         raise _failed(summary, str(error)) from None
     sha256 = hashlib.sha256(content).hexdigest()
-    return _load_table(engine, kind, table, options, summary, sha256, reports_dir, progress, remedies)
+    return _load_table(
+        engine, kind, table, options, summary, sha256, reports_dir, progress, remedies, imported_by, limits
+    )
 
 
 def load_frame(
@@ -150,8 +164,9 @@ def preview_mapping(
 
 
 def _load_table(
-    engine, kind, table: RawTable, options: ImportOptions, summary, sha256, reports_dir, progress, remedies
-):
+    engine, kind, table: RawTable, options: ImportOptions, summary, sha256, reports_dir, progress, remedies,
+    imported_by=None, limits: Limits = DEFAULT_LIMITS,
+):  # fmt: skip
     summary.rows_read = table.rows
     if table.encoding_detected and table.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
         summary.notices.append(f"encoding detected as {table.encoding}; {remedies.encoding}")
@@ -159,7 +174,7 @@ def _load_table(
     try:
         checked = validate_rows(
             strings, table.row_numbers, mapping, rescale=options.rescale, date_format=options.date_format,
-            as_of=options.as_of, remedies=remedies,
+            as_of=options.as_of, remedies=remedies, limits=limits, padded=_padded(table, mapping),
         )  # fmt: skip
     except (ScaleMismatchError, ValueError) as error:
         raise _failed(summary, str(error)) from None
@@ -174,16 +189,23 @@ def _load_table(
     if options.strict and summary.rows_rejected:
         rejected = share_rejected(summary.rows_rejected, summary.rows_read)
         raise _failed(summary, remedies.strict.format(rejected=rejected, rejects_file=summary.rejects_file))
-    if len(table.frame) == 0 and not table.malformed:
-        summary.notices.append("the file has a header but no data rows")
-    result = write_batch(
-        engine, plan, file_name=summary.file, sha256=sha256, rows_read=summary.rows_read,
-        rows_rejected=summary.rows_rejected, options=_recorded_options(options), progress=progress,
-    )  # fmt: skip
+    if len(table.frame) == 0 and not table.malformed:  # nothing to record: no batch, no new data version
+        summary.notices.append("nothing loaded: the file has a header but no data rows")
+        return summary
+    try:
+        result = write_batch(
+            engine, plan, file_name=summary.file, sha256=sha256, rows_read=summary.rows_read,
+            rows_rejected=summary.rows_rejected, options=_recorded_options(options), progress=progress,
+            imported_by=imported_by, refuse_updates=options.strict and not options.allow_updates,
+        )  # fmt: skip
+    except UpdatesRefused as refused:
+        summary.changes = refused.changes
+        raise _failed(summary, remedies.updates.format(changes=describe_changes(refused.changes))) from None
     summary.batch_id = result.batch_id
     summary.rows_loaded = result.loaded
     summary.rows_duplicate = result.duplicate
     summary.rows_updated = result.updated
+    summary.changes = result.changes
     return summary
 
 
@@ -225,8 +247,12 @@ def _plan(
     valid = valid.loc[~exact & ~valid.index.isin(conflicts["frame_index"])]
     plan = LoadPlan(kind=kind, facts=valid, duplicates_in_file=int(exact.sum()))
 
+    known = _known(engine, Store.store_id)
+    lookalikes = case_lookalikes(valid["store_id"], known)
+    if lookalikes:
+        plan.notices.append("store ids that differ from another only by case, read as different stores: "
+                            + "; ".join(lookalikes))  # fmt: skip
     if kind != "stores":
-        known = _known(engine, Store.store_id)
         if options.create_stores:
             plan.new_stores = stores_to_create(valid, known)
             if len(plan.new_stores):
@@ -261,6 +287,14 @@ def _plan(
         else pd.DataFrame(columns=["frame_index", *REJECT_COLUMNS])
     )
     return plan, rejects.sort_values(["row", "column"], kind="stable")
+
+
+def _padded(table: RawTable, mapping: ColumnMapping) -> pd.DataFrame | None:
+    """Which cells of each field read from a column had white space around them in the file."""
+    if table.padded is None:
+        return None
+    sources = {name: source for name, source in mapping.sources.items() if source in table.padded}
+    return pd.DataFrame({name: table.padded[source] for name, source in sources.items()})
 
 
 def _fill_store_defaults(strings: pd.DataFrame) -> list[str]:

@@ -75,17 +75,40 @@ def split_file_duplicates(
 def unknown_store_rejects(
     values: pd.DataFrame, row_numbers: pd.Series, known: set[str], source: str, remedy: str
 ) -> pd.DataFrame:
-    """A reject for each row naming a store the database lacks; ``remedy`` says how to create them."""
+    """A reject for each row naming a store the database lacks; ``remedy`` says how to create them, and
+    a store whose id differs only by case is named."""
     unknown = ~values["store_id"].isin(known) & values["store_id"].notna()
+    ids = values.loc[unknown, "store_id"]
+    cased = _by_case(known)
+    reason = f"unknown store: load it in a stores file first, or {remedy}"
+    hints = ids.map(lambda store: f" (store {cased[store.casefold()]!r} exists: ids tell case apart)"
+                    if store.casefold() in cased else "")  # fmt: skip
     return pd.DataFrame(
         {
             "frame_index": values.index[unknown],
             "row": row_numbers[unknown].to_numpy(),
             "column": source,
-            "value": values.loc[unknown, "store_id"].to_numpy(),
-            "reason": f"unknown store: load it in a stores file first, or {remedy}",
+            "value": ids.to_numpy(),
+            "reason": (reason + hints).to_numpy() if len(ids) else reason,
         }
     )
+
+
+def case_lookalikes(ids: pd.Series, known: set[str]) -> list[str]:
+    """New store ids that differ from another (known or in the file) only by case, as ``'s1' and 'S1'``:
+    they are different stores, which is rarely what the file meant."""
+    fresh = sorted(set(ids.dropna()) - known)
+    everyone = _by_case(known)
+    pairs = []
+    for store in fresh:
+        other = everyone.setdefault(store.casefold(), store)
+        if other != store:
+            pairs.append(f"{store!r} and {other!r}")
+    return pairs
+
+
+def _by_case(ids) -> dict[str, str]:
+    return {store.casefold(): store for store in sorted(ids)}
 
 
 def stores_to_create(values: pd.DataFrame, known: set[str]) -> pd.DataFrame:

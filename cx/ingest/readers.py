@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cx.ingest.wording import COMMAND_LINE, Remedies
+from cx.ingest.limits import DEFAULT_LIMITS, Limits
+from cx.ingest.wording import COMMAND_LINE, Remedies, plural
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
@@ -33,6 +34,8 @@ BYTE_ORDER_MARKS = (
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CONTROL_SHARE = 0.01
 QUOTED = re.compile(r'"[^"]*"')
+PADDING = r"(?:^|{delimiter})[^\S\r\n]|[^\S\r\n](?:$|{delimiter})"  # white space at a cell's edge
+CODE_PAGES = {"cp1252": "Windows-1252", "cp1256": "Windows-1256"}  # as _windows_code_page names them
 MIDNIGHT_SUFFIX = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 NO_HEADER = "Row 1 has no column names. The first row of the file must name the columns (the header)."
 
@@ -60,6 +63,7 @@ class RawTable:
     )
     encoding_detected: bool  # False when the caller forced the encoding
     malformed: list[tuple[int, str]]  # (row number, reason) of records left out of the frame
+    padded: pd.DataFrame | None = None  # True where a cell had white space around it (None: no cell had)
 
     @property
     def rows(self) -> int:
@@ -122,7 +126,12 @@ def _windows_code_page(sample: bytes, byte_values: np.ndarray) -> str:
 
 
 def read_table(
-    source: Path | bytes, *, file_name: str, encoding: str | None = None, remedies: Remedies = COMMAND_LINE
+    source: Path | bytes,
+    *,
+    file_name: str,
+    encoding: str | None = None,
+    remedies: Remedies = COMMAND_LINE,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RawTable:
     """Read a CSV (any of the supported encodings, delimiter , ; tab or |) or the first sheet of an XLSX.
 
@@ -132,16 +141,30 @@ def read_table(
     records are dropped but still counted. Records with more fields than the header (not counting
     empty trailing ones) are left out and listed in ``malformed``; records with fewer fields are
     padded with empty cells, as Excel leaves out trailing empty fields in some exports. ``remedies``
-    words the advice of a file that cannot be decoded.
+    words the advice of a file that cannot be decoded. A CSV with more columns than ``limits`` allow
+    in any record, or a cell larger than they allow, is refused before it is split into cells; so is
+    an upload larger than they allow, and one with more rows after reading.
     """
     data = _load(source, file_name)
+    if limits.upload_bytes is not None and len(data) > limits.upload_bytes:
+        raise UnreadableFileError(
+            f"{file_name} is {len(data) / 1e6:,.1f} MB; one upload may be at most "
+            f"{limits.upload_bytes / 1e6:,.0f} MB. Split the file and upload the parts."
+        )
     if data.startswith(ZIP_MAGIC):
-        return _read_xlsx(data, file_name)
-    if data.startswith(LEGACY_XLS_MAGIC):
+        table = _read_xlsx(data, file_name)
+    elif data.startswith(LEGACY_XLS_MAGIC):
         raise UnreadableFileError(
             f"{file_name} is an old-style .xls workbook. Open it in Excel and save it as .xlsx or CSV."
         )
-    return _read_csv(data, file_name, encoding, remedies)
+    else:
+        table = _read_csv(data, file_name, encoding, remedies, limits)
+    if limits.upload_rows is not None and table.rows > limits.upload_rows:
+        raise UnreadableFileError(
+            f"{file_name} has {plural(table.rows)}; one upload may hold at most {limits.upload_rows:,}. "
+            "Split the file and upload the parts."
+        )
+    return table
 
 
 def _load(source: Path | bytes, file_name: str) -> bytes:
@@ -168,15 +191,19 @@ def _read_xlsx(data: bytes, file_name: str) -> RawTable:
     grid = grid.fillna("")
     for column in grid:
         grid[column] = grid[column].str.replace(MIDNIGHT_SUFFIX, r"\1", regex=True)
-    frame, row_numbers = _table_from_grid(grid)
-    return RawTable(frame, row_numbers, "xlsx", True, [])
+    frame, row_numbers, padded = _table_from_grid(grid, maybe_padded=True)
+    return RawTable(frame, row_numbers, "xlsx", True, [], padded)
 
 
-def _read_csv(data: bytes, file_name: str, forced_encoding: str | None, remedies: Remedies) -> RawTable:
+def _read_csv(
+    data: bytes, file_name: str, forced_encoding: str | None, remedies: Remedies, limits: Limits
+) -> RawTable:
     if forced_encoding:
         encoding = _known_encoding(forced_encoding)
     else:
         encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES)
+        if encoding in ("utf-8", "utf-8-sig") or encoding.startswith("cp"):
+            encoding = _one_encoding(data, file_name, remedies, marked=encoding == "utf-8-sig")
     text = _decode(data, encoding, file_name, forced=bool(forced_encoding), advice=remedies.real_encoding)
     if not text or text.isspace():
         raise UnreadableFileError("The file is empty.")
@@ -184,9 +211,63 @@ def _read_csv(data: bytes, file_name: str, forced_encoding: str | None, remedies
     header_line = text[: text.find("\n")] if "\n" in text else text
     if not header_line.replace("\ufeff", "").strip():
         raise UnreadableFileError(NO_HEADER)
-    grid, malformed = _split_records(text, _sniff_delimiter(header_line), file_name)
-    frame, row_numbers = _table_from_grid(grid)
-    return RawTable(frame, row_numbers, encoding, not forced_encoding, malformed)
+    delimiter = _sniff_delimiter(header_line)
+    _check_width(header_line, delimiter, limits.columns, file_name)
+    _check_cells(
+        data if encoding.startswith(("utf-8", "cp")) else text.encode(), delimiter, limits, file_name
+    )
+    grid, malformed = _split_records(text, delimiter, file_name, limits.columns)
+    maybe_padded = re.search(PADDING.format(delimiter=re.escape(delimiter)), text, re.MULTILINE) is not None
+    frame, row_numbers, padded = _table_from_grid(grid, maybe_padded=maybe_padded)
+    return RawTable(frame, row_numbers, encoding, not forced_encoding, malformed, padded)
+
+
+def _one_encoding(data: bytes, file_name: str, remedies: Remedies, *, marked: bool) -> str:
+    """UTF-8 (``utf-8-sig`` when ``marked`` by a byte order mark) when the whole file decodes strictly
+    as UTF-8; else the Windows code page of its lines that do not. A file with both lines in UTF-8
+    (with non-ASCII characters, or the mark) and lines that are not UTF-8 was put together from two
+    sources: read as either encoding, part of it would be stored garbled, so it is refused, naming
+    the first line of each kind and both encodings."""
+    try:
+        data.decode("utf-8")
+        return "utf-8-sig" if marked else "utf-8"
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    lines = data.split(b"\n")
+    starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
+    bad_line = int(np.searchsorted(starts, first_bad, side="right"))  # 1-based
+    foreign = b"\n".join(line for line in lines if not _is_utf8(line))
+    code_page = _windows_code_page(foreign[:SAMPLE_BYTES], np.frombuffer(foreign[:SAMPLE_BYTES], np.uint8))
+    utf8_line = (
+        1
+        if marked
+        else next(
+            (number for number, line in enumerate(lines, 1) if not line.isascii() and _is_utf8(line)), None
+        )
+    )
+    if utf8_line is None:
+        return code_page
+    names = {
+        "first": "utf-8",
+        "second": code_page,
+        "first_name": "UTF-8",
+        "second_name": CODE_PAGES[code_page],
+    }
+    marked_as = "starts with a UTF-8 byte order mark" if marked else f"has line {utf8_line} in UTF-8"
+    raise UnreadableFileError(
+        f"{file_name} mixes two encodings: it {marked_as}, but line {bad_line} is not UTF-8 (it reads as "
+        f"{CODE_PAGES[code_page]}). Read as either one, part of the file would be stored garbled, so "
+        f"nothing was loaded. Save the whole file again in one encoding (UTF-8), or "
+        f"{remedies.mixed_encoding.format(**names)}."
+    )
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _known_encoding(name: str) -> str:
@@ -220,6 +301,39 @@ def _reject_binary(text: str, file_name: str) -> None:
         )
 
 
+def _check_width(header_line: str, delimiter: str, columns: int, file_name: str) -> None:
+    """Refuse a header with more than ``columns`` names (counted outside quotes)."""
+    width = QUOTED.sub("", header_line).count(delimiter) + 1
+    if width > columns:
+        raise UnreadableFileError(_too_wide(file_name, 1, width, columns))
+
+
+def _too_wide(file_name: str, row: int, width: int, columns: int) -> str:
+    return (
+        f"Row {row} of {file_name} has {plural(width, 'column')}; an import reads at most {columns:,}. "
+        "Export only the columns to import."
+    )
+
+
+def _check_cells(data: bytes, delimiter: str, limits: Limits, file_name: str) -> None:
+    """Refuse a file with a run of more than ``limits.cell_bytes`` bytes holding no delimiter and no line
+    break: that run lies inside one cell."""
+    if len(data) <= limits.cell_bytes:
+        return
+    values = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero((values == ord("\n")) | (values == ord(delimiter)))
+    edges = np.concatenate(([-1], breaks, [len(values)]))
+    runs = np.diff(edges) - 1
+    longest = int(np.argmax(runs))
+    if runs[longest] > limits.cell_bytes:
+        line = int(np.count_nonzero(values[: edges[longest] + 1] == ord("\n"))) + 1
+        raise UnreadableFileError(
+            f"Line {line} of {file_name} holds a cell of {runs[longest] / 1024:,.0f} kB; an import reads "
+            f"cells of at most {limits.cell_bytes // 1024:,} kB. Shorten that cell, or check that the file "
+            "is the CSV export itself."
+        )
+
+
 def _sniff_delimiter(header_line: str) -> str:
     """The delimiter among , ; tab | found most often in the header line outside quotes (',' if none)."""
     header = QUOTED.sub("", header_line)
@@ -227,7 +341,9 @@ def _sniff_delimiter(header_line: str) -> str:
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
-def _split_records(text: str, delimiter: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+def _split_records(
+    text: str, delimiter: str, file_name: str, columns: int
+) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Cells of every record (header included, blank ones too), indexed by record number - 1.
 
     Records with more fields than the header stop pandas' C parser; then the file is split again
@@ -239,8 +355,11 @@ def _split_records(text: str, delimiter: str, file_name: str) -> tuple[pd.DataFr
     except pd.errors.ParserError:
         pass
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    width = len(next(reader))
-    widest = max(map(len, reader), default=width)
+    width, widest = len(next(reader)), 0
+    for row, record in enumerate(reader, start=2):
+        widest = max(widest, len(record))
+        if widest > columns:  # refused before a grid that wide is made
+            raise UnreadableFileError(_too_wide(file_name, row, widest, columns))
     grid = _parse_csv(text, delimiter, file_name, columns=max(width, widest))
     if widest <= width:  # the C parser stumbled on something else, and a fixed width got past it
         return grid, []
@@ -283,15 +402,22 @@ def _parse_csv(text: str, delimiter: str, file_name: str, *, columns: int | None
         ) from error
 
 
-def _table_from_grid(grid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _table_from_grid(
+    grid: pd.DataFrame, *, maybe_padded: bool
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame | None]:
     """Split a grid of cells (index = record number - 1, first record = header) into header and data.
 
     Cells are stripped, blank records dropped, and columns with neither a name nor a value (left
     by trailing delimiters or empty spreadsheet columns) removed; a column with values but no name
-    is called "(column N)" after its position.
+    is called "(column N)" after its position. Also gives which cells had white space around them
+    (looked for only when ``maybe_padded``; ``None`` when none had).
     """
+    padded = {}
     for column in grid:
-        grid[column] = grid[column].str.strip()
+        stripped = grid[column].str.strip()
+        if maybe_padded:
+            padded[column] = stripped.str.len().ne(grid[column].str.len())
+        grid[column] = stripped
     header = [cell.replace("\ufeff", "").strip() for cell in grid.iloc[0]]
     if not any(header):
         raise UnreadableFileError(NO_HEADER)
@@ -306,7 +432,13 @@ def _table_from_grid(grid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     _reject_duplicate_names(kept)
     frame = data.iloc[:, list(kept)]
     frame.columns = list(kept.values())
-    return frame.reset_index(drop=True), data.index.to_numpy() + 1
+    around = pd.DataFrame(padded).loc[data.index].iloc[:, list(kept)] if padded else None
+    if around is not None and around.to_numpy().any():
+        around.columns = frame.columns
+        around = around.reset_index(drop=True)
+    else:
+        around = None
+    return frame.reset_index(drop=True), data.index.to_numpy() + 1, around
 
 
 def _reject_duplicate_names(names: dict[int, str]) -> None:

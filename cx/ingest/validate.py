@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cx.ingest.limits import DEFAULT_LIMITS, Limits
 from cx.ingest.mapping import ColumnMapping
 from cx.ingest.parsing import parse_dates, parse_numbers
 from cx.ingest.schema import MAX_ID_LENGTH, MAX_SHORT_LENGTH, FieldSpec
@@ -22,6 +24,8 @@ MISSING_SPELLINGS = frozenset(
 SCALE_SHARE = 0.05  # more than 5 % of a column outside the scale (and at least 3 values): another scale
 SCALE_MIN_COUNT = 3
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+ASCII_CONTROL = r"[\x00-\x1f\x7f]"
+BIDI_CONTROLS = r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # marks, embeddings, overrides, isolates
 
 
 class ScaleMismatchError(ValueError):
@@ -69,11 +73,17 @@ def validate_rows(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     remedies: Remedies = COMMAND_LINE,
+    limits: Limits = DEFAULT_LIMITS,
+    padded: pd.DataFrame | None = None,
 ) -> ValidatedRows:
     """Type every mapped field; collect ``(row, column, value, reason)`` for each bad cell.
 
     Row numbers are spreadsheet row numbers (header = row 1). Dates after ``as_of`` (or today) are
-    rejected as in the future. ``remedies`` names the options in reasons and notices.
+    rejected as in the future, answer, review and sales dates before ``limits.earliest`` as
+    implausible, and texts longer than ``limits.cell_bytes`` characters. Ids are read in Unicode
+    normal form NFKC and rejected when they hold invisible characters or had white space around them
+    in the file (``padded``: True per such cell, by field); names lose their bidirectional controls.
+    ``remedies`` names the options in reasons and notices.
     """
     rescale = rescale or {}
     latest = pd.Timestamp(as_of or today or dt.date.today()) + FUTURE_TOLERANCE
@@ -95,6 +105,11 @@ def validate_rows(
             reason = reason.mask(
                 future & reason.eq(""), f"in the future (after {latest.date() - FUTURE_TOLERANCE})"
             )
+            if name != "opened_on":
+                early = parsed.values.lt(pd.Timestamp(limits.earliest))
+                reason = reason.mask(
+                    early & reason.eq(""), f"before {limits.earliest}, the earliest date an import accepts"
+                )
             values[name] = parsed.values
             if spec.type == "date" and parsed.values.dt.hour.fillna(0).astype(bool).any():
                 values[name] = parsed.values.dt.normalize()
@@ -108,9 +123,15 @@ def validate_rows(
             values[name] = number
         else:
             reason = pd.Series("", index=raw.index)
-            limit = {"id": MAX_ID_LENGTH, "short": MAX_SHORT_LENGTH}.get(spec.type)
+            if spec.type == "id":
+                raw, reason = _ids(raw, padded[name] if padded is not None and name in padded else None)
+            elif spec.type == "short":
+                raw = _without_bidi_controls(raw)
+            limit = {"id": MAX_ID_LENGTH, "short": MAX_SHORT_LENGTH, "text": limits.cell_bytes}.get(spec.type)
             if limit:
-                reason = reason.mask(raw.str.len().gt(limit), f"longer than {limit} characters")
+                reason = reason.mask(
+                    raw.str.len().gt(limit) & reason.eq(""), f"longer than {limit:,} characters"
+                )
             values[name] = raw.where(~empty, None)
         if spec.required:
             reason = reason.mask(empty, "empty")
@@ -136,6 +157,48 @@ def _rejects(raw: pd.Series, reason: pd.Series, row_numbers: np.ndarray, source:
             "reason": reason[bad].to_numpy(),
         }
     )
+
+
+def _ids(raw: pd.Series, padded: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    """Ids in NFKC (full-width ``ＳＴ１`` is ``ST1``), and why any is refused: an invisible character
+    (Unicode control or format, such as a zero-width space or a right-to-left override) would make a
+    look-alike of another id, and white space around it in the file another id than it seems."""
+    reason = pd.Series("", index=raw.index)
+    if padded is not None:
+        reason = reason.mask(
+            padded.reindex(raw.index, fill_value=False),
+            "has white space before or after it; ids are read exactly as written, so remove it",
+        )
+    unusual = _not_ascii(raw) | raw.str.contains(ASCII_CONTROL, regex=True).to_numpy(dtype=bool)
+    if unusual.any():
+        normal = raw[unusual].map(lambda text: unicodedata.normalize("NFKC", text))
+        raw = raw.mask(unusual, normal)
+        hidden = normal.map(_invisible)
+        reason = reason.mask(hidden.reindex(raw.index, fill_value="").ne("") & reason.eq(""),
+                             "contains an invisible character (" + hidden.reindex(raw.index, fill_value="") +
+                             "), which would make it a look-alike of another id")  # fmt: skip
+    return raw, reason
+
+
+def _invisible(text: str) -> str:
+    """The first control or format character of ``text`` as ``U+200B ZERO WIDTH SPACE``, else ''."""
+    for character in text:
+        if unicodedata.category(character) in ("Cc", "Cf"):
+            return f"U+{ord(character):04X} {unicodedata.name(character, 'control character')}"
+    return ""
+
+
+def _not_ascii(raw: pd.Series) -> np.ndarray:
+    return ~np.fromiter(map(str.isascii, raw), dtype=bool, count=len(raw))
+
+
+def _without_bidi_controls(raw: pd.Series) -> pd.Series:
+    """Names without the characters that reorder text around them (an override in a region name
+    would show it reversed)."""
+    unusual = _not_ascii(raw)
+    if not unusual.any():
+        return raw
+    return raw.mask(unusual, raw[unusual].str.replace(BIDI_CONTROLS, "", regex=True).str.strip())
 
 
 def _wildcard(rescale: dict[str, tuple[float, float]], name: str) -> tuple[float, float] | None:

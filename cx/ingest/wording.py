@@ -35,6 +35,11 @@ class Remedies:
         "Pass the file's real encoding, e.g. --encoding cp1256 for Arabic Windows files or --encoding "
         "cp1252 for Western European ones"
     )
+    updates: str = (
+        "--strict: the file would change existing stores ({changes}), so nothing was loaded; pass "
+        "--allow-updates to apply the changes"
+    )
+    mixed_encoding: str = "pass --encoding {first} or --encoding {second} to read all of it as one"
     strict: str = "--strict: {rejected} rejected, so nothing was loaded; the reasons are in {rejects_file}."
     missing_field: str = "rename the column, or pass --map 'SOURCE={field}' or --set {field}=VALUE"
     sales_amount: str = "pass --map 'SOURCE=revenue' or --map 'SOURCE=transactions'"
@@ -47,6 +52,14 @@ class Remedies:
 
 
 COMMAND_LINE = Remedies()
+
+
+def describe_changes(changes: list[dict], shown: int = 5) -> str:
+    """``S1 name 'Old' -> 'New'; S2 region 'North' -> 'South'`` (the first ``shown``, then how many more)."""
+    words = [f"{c['store_id']} {c['field']} {c['from']!r} -> {c['to']!r}" for c in changes[:shown]]
+    if len(changes) > shown:
+        words.append(f"{plural(len(changes) - shown, 'more change')}")
+    return "; ".join(words)
 
 
 def describe_options(recorded: str | None) -> str:

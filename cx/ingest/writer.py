@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from cx.config import local_user
 from cx.ingest.plan import LoadPlan
 from cx.ingest.schema import DEFAULT_BRAND
 from cx.store.models import (
@@ -24,6 +25,7 @@ from cx.store.models import (
     ImportBatch,
     Region,
     Store,
+    StoreChange,
     SurveyAttribute,
     SurveyResponse,
     Touchpoint,
@@ -51,6 +53,15 @@ class WriteResult:
     loaded: int
     duplicate: int
     updated: int
+    changes: list[dict]  # per changed attribute of an existing store: store_id, field, from, to
+
+
+class UpdatesRefused(ValueError):
+    """The stores file would change existing stores, and the import was told not to."""
+
+    def __init__(self, changes: list[dict]):
+        super().__init__(f"{len(changes)} changes to existing stores")
+        self.changes = changes
 
 
 def write_batch(
@@ -63,19 +74,27 @@ def write_batch(
     rows_rejected: int,
     options: dict,
     progress: Progress | None = None,
+    imported_by: str | None = None,
+    refuse_updates: bool = False,
 ) -> WriteResult:
-    """Insert the plan's rows and record the batch; all of it commits, or none of it."""
+    """Insert the plan's rows and record the batch (``imported_by``: who, default the OS user); all of
+    it commits, or none of it. A store's values before an update are kept for undoing the batch; with
+    ``refuse_updates`` a file that would change an existing store raises :class:`UpdatesRefused`."""
     with engine.begin() as connection:
         batch_id = connection.execute(
             insert(ImportBatch).values(
                 kind=plan.kind, file_name=file_name, sha256=sha256, rows_read=rows_read, rows_loaded=0,
                 rows_duplicate=0, rows_updated=0, rows_rejected=rows_rejected,
                 options=json.dumps(options, default=str), imported_at=dt.datetime.now(),
+                imported_by=imported_by or local_user(),
             )
         ).inserted_primary_key[0]  # fmt: skip
-        updated = 0
+        updated, changes = 0, []
         if plan.kind == "stores":
-            loaded, updated = _upsert_stores(connection, plan.facts, batch_id)
+            loaded, changes = _upsert_stores(connection, plan.facts, batch_id)
+            updated = len({change["store_id"] for change in changes})
+            if changes and refuse_updates:
+                raise UpdatesRefused(changes)  # the transaction rolls back
             attempted = len(plan.facts)
         else:
             if plan.new_stores is not None and len(plan.new_stores):
@@ -94,7 +113,9 @@ def write_batch(
             .where(ImportBatch.id == batch_id)
             .values(rows_loaded=loaded, rows_duplicate=duplicate, rows_updated=updated)
         )
-    return WriteResult(batch_id=batch_id, loaded=loaded, duplicate=duplicate, updated=updated)
+    return WriteResult(
+        batch_id=batch_id, loaded=loaded, duplicate=duplicate, updated=updated, changes=changes
+    )
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -197,10 +218,11 @@ def _touchpoint_ids(connection: Connection, names: pd.Series) -> pd.Series:
     return names.map(known).astype("Int64")
 
 
-def _upsert_stores(connection: Connection, stores: pd.DataFrame, batch_id: int) -> tuple[int, int]:
-    """Insert new stores and update changed ones (only fields the file carries); returns counts."""
+def _upsert_stores(connection: Connection, stores: pd.DataFrame, batch_id: int) -> tuple[int, list[dict]]:
+    """Insert new stores and update changed ones (only fields the file carries); returns how many were
+    inserted and each changed attribute of an updated store (``store_id, field, from, to``)."""
     existing = _existing_stores(connection, stores["store_id"])
-    inserted = updated = 0
+    inserted, changes = 0, []
     region_ids: dict[tuple[str, str], int] = {}
     district_ids: dict[tuple[int, str], int] = {}
     for record in stores.to_dict("records"):  # stores files are small: thousands of rows at most
@@ -222,13 +244,40 @@ def _upsert_stores(connection: Connection, stores: pd.DataFrame, batch_id: int) 
             connection.execute(insert(Store).values(store_id=record["store_id"], batch_id=batch_id, **values))
             inserted += 1
         elif any(current.get(k) != v for k, v in values.items()):
+            previous = {k: current.get(k) for k, v in values.items() if current.get(k) != v}
             connection.execute(update(Store).where(Store.store_id == record["store_id"]).values(**values))
-            updated += 1
-    return inserted, updated
+            connection.execute(
+                insert(StoreChange).values(
+                    batch_id=batch_id, store_id=record["store_id"], previous=json.dumps(previous, default=str)
+                )
+            )
+            changes += _changes(record, current, values, previous)
+    return inserted, changes
+
+
+def _changes(record: dict, current: dict, values: dict, previous: dict) -> list[dict]:
+    """The changed attributes of one store in words: region and district by name."""
+    named = {"region_id": ("region", "region"), "district_id": ("district", "district")}
+    changes = []
+    for key in previous:
+        field, column = named.get(key, (key, key))
+        before = current.get(column) if key in named else previous[key]
+        after = record.get(column) if key in named else values[key]
+        changes.append({"store_id": record["store_id"], "field": field, "from": _plain_value(before),
+                        "to": _plain_value(after)})  # fmt: skip
+    return changes
+
+
+def _plain_value(value):
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 def _existing_stores(connection: Connection, store_ids: pd.Series) -> dict[str, dict]:
-    query = select(*Store.__table__.c, Region.name.label("region")).join(Region, Store.region_id == Region.id)
+    query = (
+        select(*Store.__table__.c, Region.name.label("region"), District.name.label("district"))
+        .join(Region, Store.region_id == Region.id)
+        .outerjoin(District, Store.district_id == District.id)
+    )
     wanted = set(store_ids)
     return {
         row["store_id"]: dict(row)

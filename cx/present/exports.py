@@ -3,23 +3,54 @@ its currency."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 
 from cx.config import currency_code
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SIGNS = ("=", "+", "-", "@")
+# What may stand before a formula sign and still let it start one: white space and control characters
+# (tab, CR, LF, NUL ...), Unicode spaces, and the invisible zero-width ones.
+BLANK = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff]*")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+DDE = re.compile(r"\|.*!")  # a DDE reference, application|topic!item, as in =cmd|' /C calc'!A0
 MONEY_COLUMNS = ("revenue",)  # columns holding amounts of money
 METRIC_COLUMNS = ("metric", "measured")  # columns naming the metric a row's values are in
 
 
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula or a DDE call.
+
+    Read in its NFKC form (full-width ``＝ ＋ － ＠`` are ``= + - @``), ``text`` is formula-like when
+    it starts with a tab, CR or LF; when a formula sign follows the white space, control or zero-width
+    characters it starts with, unless the whole of it is a plain number (``-5``, ``+3.5``, ``-1e3``);
+    or when it holds a DDE reference (``|`` and later ``!``).
+    """
+    if text[:1] in ("\t", "\r", "\n"):
+        return True
+    normal = unicodedata.normalize("NFKC", text)
+    start = normal[BLANK.match(normal).end() :]
+    if start.startswith(FORMULA_SIGNS) and not PLAIN_NUMBER.fullmatch(normal):
+        return True
+    return DDE.search(normal) is not None
+
+
+def neutralise_text(value):
+    """``value`` with ``'`` before it when it is formula-like text (:func:`formula_like`); anything
+    else as it is."""
+    return "'" + value if isinstance(value, str) and formula_like(value) else value
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with ``= + - @`` (or tab/CR) with ``'`` (OWASP CSV injection advice)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            text = safe[column].astype("str")
-            risky = safe[column].notna() & text.str.startswith(FORMULA_STARTS)
-            safe[column] = safe[column].astype(object).mask(risky, "'" + text)
+    """``frame`` with each formula-like text cell and column name prefixed with ``'``, so a spreadsheet
+    shows it as text (OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection).
+    Numbers are never changed: numeric columns, numbers in text columns, and text that is exactly a
+    plain number."""
+    safe = frame.rename(columns=neutralise_text)
+    for column in safe.columns[[not pd.api.types.is_numeric_dtype(dtype) for dtype in safe.dtypes]]:
+        safe[column] = safe[column].map(neutralise_text)
     return safe
 
 
@@ -38,6 +69,7 @@ def with_currency(frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame, *, currency: str | None = None) -> bytes:
     """UTF-8 CSV (with BOM, so spreadsheets pick the encoding) of the neutralised frame, with the
-    currency of its money (``currency``, default ``CX_CURRENCY``; see :func:`with_currency`)."""
+    currency of its money (``currency``, default ``CX_CURRENCY``; see :func:`with_currency`). Lines end
+    in CRLF (RFC 4180), so a cell holding a lone CR is quoted and cannot start a row of its own."""
     money = with_currency(frame, currency_code(currency))
-    return neutralise_formulas(money).to_csv(index=False).encode("utf-8-sig")
+    return neutralise_formulas(money).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -4,7 +4,8 @@ and the slices shown below a store: one touchpoint's comments and share of compl
 comment that uses one theme word.
 
 Every sentence is generated from the numbers and carries its n and p-value (or says that sales carry
-no sampling test). Nothing here imports Streamlit.
+no sampling test). The sentences shown as Markdown escape the names and words they quote
+(:func:`cx.present.markup.escape_markdown`). Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from cx.analysis.explain import MIN_STATED_ANSWERS, evidence_metrics
 from cx.config import currency_code
 from cx.metrics.registry import EXPLAINABLE, FEEDBACK_METRICS, METRICS, TOUCHPOINT_METRICS
+from cx.present.markup import escape_markdown
 from cx.store.scope import Scope
 
 MIN_ANSWERS = MIN_STATED_ANSWERS  # per window: below this a change is a small sample, never a finding
@@ -603,8 +605,8 @@ def reaction_sentence(reaction: dict) -> str:
 
 
 def action_sentence(metric: str, effect: dict, *, window_days: int = 56) -> str:
-    """The metric in the ``window_days`` before and after one recorded action."""
-    head = f"After “{effect['description']}” ({effect['date']})"
+    """The metric in the ``window_days`` before and after one recorded action, as Markdown."""
+    head = f"After “{escape_markdown(effect['description'])}” ({effect['date']})"
     what = what_sentence(metric, effect)
     if not _is_number(effect.get("delta")):
         return f"{head}: not enough data {window_days} days either side to compare."
@@ -612,15 +614,17 @@ def action_sentence(metric: str, effect: dict, *, window_days: int = 56) -> str:
 
 
 def complaint_sentence(share: dict, *, where: str) -> str:
-    """``Delivery accounts for 38 % of ST007's detractors now (61 of 160), up from 15 % (13 of 85; p < 0.001).``"""
+    """``Delivery accounts for 38 % of ST007's detractors now (61 of 160), up from 15 % (13 of 85; p < 0.001).``
+    as Markdown."""
+    where, touchpoint = escape_markdown(where), escape_markdown(share["touchpoint"])
     if share["share_after"] is None:
         return f"There are no {share['complaint']} at {where} in the window."
     now = f"{share['share_after']:.0f} % of {where}'s {share['complaint']} ({share['k_after']:,.0f} of {share['m_after']:,.0f})"
     if share["share_before"] is None:
-        return f"{share['touchpoint']} accounts for {now}; there were none before to compare."
+        return f"{touchpoint} accounts for {now}; there were none before to compare."
     direction = "up" if share["share_after"] > share["share_before"] else "down"
     return (
-        f"{share['touchpoint']} accounts for {now}, {direction} from {share['share_before']:.0f} % "
+        f"{touchpoint} accounts for {now}, {direction} from {share['share_before']:.0f} % "
         f"({share['k_before']:,.0f} of {share['m_before']:,.0f}; {format_p(share['p_value'])})."
     )
 

@@ -91,6 +91,20 @@ class ImportBatch(SQLModel, table=True):
     rows_rejected: int
     options: str | None = Field(default=None, sa_type=Text)
     imported_at: dt.datetime = Field(sa_type=DateTime)
+    imported_by: str | None = Field(default=None, sa_type=String(200))
+    status: str = Field(default="loaded", sa_type=String(10))  # loaded or undone (the row stays)
+    undone_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    undone_by: str | None = Field(default=None, sa_type=String(200))
+
+
+class StoreChange(SQLModel, table=True):
+    """A store's values (JSON, only the fields that changed) before a stores batch updated it, so
+    undoing the batch can restore them."""
+
+    __tablename__ = "store_change"
+    batch_id: int = Field(foreign_key="import_batch.id", primary_key=True)
+    store_id: str = Field(sa_type=String(100), primary_key=True, index=True)
+    previous: str = Field(sa_type=Text)
 
 
 # --- Customer feedback ------------------------------------------------------------------------
@@ -182,6 +196,10 @@ class Goal(SQLModel, table=True):
     period_end: dt.date
     target: float
     created_at: dt.datetime = Field(sa_type=DateTime)
+    created_by: str | None = Field(default=None, sa_type=String(200))
+    updated_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    updated_by: str | None = Field(default=None, sa_type=String(200))
+    version: int = 1  # raised by every change; an edit of an older version is refused
 
 
 # --- Rollups: sufficient statistics per store x day and per store x month ---------------------------
@@ -379,12 +397,16 @@ class Action(SQLModel, table=True):
     scope_value: str | None = Field(default=None, sa_type=String(200))
     description: str = Field(sa_type=Text)
     created_at: dt.datetime = Field(sa_type=DateTime)
+    created_by: str | None = Field(default=None, sa_type=String(200))
+    updated_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    updated_by: str | None = Field(default=None, sa_type=String(200))
+    version: int = 1  # raised by every change; an edit of an older version is refused
 
 
 class StoredResult(SQLModel, table=True):
     """An expensive computation's answer (``name`` called with the arguments whose canonical JSON has
-    the SHA-256 ``arguments_digest``), valid for the data version (newest import batch) it was computed
-    on."""
+    the SHA-256 ``arguments_digest``), valid for the data version it was computed on (see
+    :func:`cx.store.queries.data_version`)."""
 
     __tablename__ = "stored_result"
     name: str = Field(sa_type=String(200), primary_key=True)

@@ -68,9 +68,12 @@ def import_history(engine: Engine, *, limit: int = 50) -> pd.DataFrame:
 
 
 def data_version(engine: Engine) -> int:
-    """The newest import batch id: changes whenever data changes, so caches keyed on it stay fresh."""
+    """A number that grows whenever data change, so caches keyed on it stay fresh: the newest import
+    batch id plus the number of batches undone (an import adds a batch, an undo marks one undone, and
+    neither is ever taken back, so a version never comes back)."""
+    undone = func.count().filter(ImportBatch.status == "undone")
     with engine.connect() as connection:
-        return connection.execute(select(func.coalesce(func.max(ImportBatch.id), 0))).scalar_one()
+        return connection.execute(select(func.coalesce(func.max(ImportBatch.id), 0) + undone)).scalar_one()
 
 
 def latest_data_day(engine: Engine) -> dt.date | None:
@@ -185,8 +188,13 @@ def data_span(engine: Engine, *, source: str, scope: Scope) -> pd.DataFrame:
 def is_demo(engine: Engine) -> bool:
     """True while the data are only the demo brand of ``python -m cx demo`` (its batches are named
     ``demo:<kind>``): once an import of one's own loads or updates a row, the data are no longer the demo."""
-    demo = ImportBatch.file_name.like("demo:%")
-    own = ~demo & ((ImportBatch.rows_loaded > 0) | (ImportBatch.rows_updated > 0))
+    loaded = ImportBatch.status == "loaded"
+    demo = loaded & ImportBatch.file_name.like("demo:%")
+    own = (
+        loaded
+        & ~ImportBatch.file_name.like("demo:%")
+        & ((ImportBatch.rows_loaded > 0) | (ImportBatch.rows_updated > 0))
+    )
     with engine.connect() as connection:
         demo_batches, own_batches = connection.execute(
             select(func.count().filter(demo), func.count().filter(own))

@@ -3,6 +3,10 @@
 Each record names its scope as ``scope_type`` (brand, region, store, format) and ``scope_value``.
 Reads take the caller's ``Scope``: a caller limited to some stores (``visible_stores``) sees only
 the records of those stores.
+
+Records carry who made and last changed them, when, and a ``version`` that every change raises: a
+change or deletion names the version it was read at, and is refused (:class:`StaleEdit`) when someone
+saved the record in between, so nobody overwrites a change unseen.
 """
 
 from __future__ import annotations
@@ -10,13 +14,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, delete, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, Delete, Engine, Update, delete, insert, select, true, update
 
+from cx.config import local_user
 from cx.store.models import Action, Goal
 from cx.store.scope import Scope
 
 GOAL_FIELDS = ("metric", "scope_type", "scope_value", "period_start", "period_end", "target")
-GOAL_COLUMNS = ("id", *GOAL_FIELDS, "created_at")
+AUTHORSHIP = ("version", "created_at", "created_by", "updated_at", "updated_by")
+GOAL_COLUMNS = ("id", *GOAL_FIELDS, *AUTHORSHIP)
+ACTION_FIELDS = ("action_date", "scope_type", "scope_value", "description")
+ACTION_COLUMNS = ("id", *ACTION_FIELDS, *AUTHORSHIP)
+
+
+class StaleEdit(ValueError):
+    """The record changed after the editor read it; nothing was saved."""
 
 
 def _visible(model, scope: Scope) -> ColumnElement[bool]:
@@ -25,24 +37,67 @@ def _visible(model, scope: Scope) -> ColumnElement[bool]:
     return (model.scope_type == "store") & model.scope_value.in_(sorted(scope.visible_stores))
 
 
-def insert_goal(engine: Engine, goal: dict) -> int:
+def insert_goal(engine: Engine, goal: dict, *, created_by: str | None = None) -> int:
     with engine.begin() as connection:
-        result = connection.execute(insert(Goal).values(**goal, created_at=dt.datetime.now()))
+        result = connection.execute(
+            insert(Goal).values(**goal, created_at=dt.datetime.now(), created_by=created_by or local_user())
+        )
         return int(result.inserted_primary_key[0])
 
 
-def update_goal_row(engine: Engine, goal_id: int, goal: dict) -> None:
-    with engine.begin() as connection:
-        connection.execute(update(Goal).where(Goal.id == goal_id).values(**goal))
+def update_goal_row(
+    engine: Engine, goal_id: int, goal: dict, *, version: int, updated_by: str | None = None
+) -> None:
+    """Save the goal's fields if it is still at ``version`` (else :class:`StaleEdit`)."""
+    _save_at_version(engine, Goal, goal_id, version, _changed(Goal, goal, updated_by))
 
 
-def delete_goal_row(engine: Engine, goal_id: int) -> None:
+def delete_goal_row(engine: Engine, goal_id: int, *, version: int) -> None:
+    """Delete the goal if it is still at ``version`` (else :class:`StaleEdit`)."""
+    _save_at_version(engine, Goal, goal_id, version, delete(Goal))
+
+
+def _changed(model, values: dict, updated_by: str | None) -> Update:
+    return update(model).values(
+        **values,
+        version=model.version + 1,
+        updated_at=dt.datetime.now(),
+        updated_by=updated_by or local_user(),
+    )
+
+
+def _save_at_version(engine: Engine, model, record_id: int, version: int, statement: Update | Delete) -> None:
+    """Run ``statement`` on the record if it is still at ``version``, in one statement (two editors
+    cannot both pass); otherwise say who changed it, or that it is gone."""
     with engine.begin() as connection:
-        connection.execute(delete(Goal).where(Goal.id == goal_id))
+        matched = connection.execute(
+            statement.where(model.id == record_id, model.version == version)
+        ).rowcount
+        if matched != 1:
+            _refuse_edit(connection, model, record_id, version)
+
+
+def _refuse_edit(connection: Connection, model, record_id: int, version: int) -> None:
+    noun = model.__tablename__
+    current = connection.execute(
+        select(model.version, model.updated_by, model.updated_at).where(model.id == record_id)
+    ).first()
+    if current is None:
+        raise ValueError(
+            f"There is no {noun} {record_id}; it may have been deleted. Reload the {noun}s list."
+        )
+    if current.version < version or current.updated_at is None:
+        raise StaleEdit(f"{noun.capitalize()} #{record_id} is at version {current.version}, not {version}.")
+    raise StaleEdit(
+        f"{noun.capitalize()} #{record_id} was changed by {current.updated_by} at "
+        f"{current.updated_at:%Y-%m-%d %H:%M:%S} after you read it (you read version {version}, it is now "
+        f"version {current.version}), so nothing was saved. Look at the current values, then make your "
+        "change again."
+    )
 
 
 def goal_rows(engine: Engine, *, scope: Scope) -> pd.DataFrame:
-    """The goals the scope's caller may see, oldest first: ``id``, the goal's fields and ``created_at``."""
+    """The goals the scope's caller may see, oldest first, with ``GOAL_COLUMNS``."""
     query = (
         select(*(getattr(Goal, name) for name in GOAL_COLUMNS)).where(_visible(Goal, scope)).order_by(Goal.id)
     )
@@ -60,12 +115,34 @@ def goal_row(engine: Engine, goal_id: int, *, scope: Scope) -> dict | None:
 
 
 def insert_action(engine: Engine, *, action_date: dt.date, scope_type: str, scope_value: str | None,
-                  description: str) -> int:  # fmt: skip
+                  description: str, created_by: str | None = None) -> int:  # fmt: skip
     with engine.begin() as connection:
         return connection.execute(
             insert(Action).values(action_date=action_date, scope_type=scope_type, scope_value=scope_value,
-                                  description=description, created_at=dt.datetime.now())
+                                  description=description, created_at=dt.datetime.now(),
+                                  created_by=created_by or local_user())
         ).inserted_primary_key[0]  # fmt: skip
+
+
+def update_action_row(
+    engine: Engine, action_id: int, action: dict, *, version: int, updated_by: str | None = None
+) -> None:
+    """Save the action's fields if it is still at ``version`` (else :class:`StaleEdit`)."""
+    _save_at_version(engine, Action, action_id, version, _changed(Action, action, updated_by))
+
+
+def action_row(engine: Engine, action_id: int) -> dict | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(Action).where(Action.id == action_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def action_rows(engine: Engine, *, scope: Scope) -> pd.DataFrame:
+    """The actions the scope's caller may see, oldest first, with ``ACTION_COLUMNS``."""
+    query = select(*(getattr(Action, name) for name in ACTION_COLUMNS)).where(_visible(Action, scope))
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(Action.id)).mappings().all()
+    return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
 
 
 def actions_for(engine: Engine, *, scope_type: str, scope_value: str | None, scope: Scope) -> list[dict]:

@@ -2,12 +2,16 @@
 under fewer keys (every store's daily totals; store x week and store x month with touchpoints summed).
 
 Every import adds its own rows inside its own transaction; the same SQL rebuilds everything from the
-raw tables, so the rollups always equal a GROUP BY over the raw rows (tests check exactly that).
+raw tables, so the rollups always equal a GROUP BY over the raw rows (tests check exactly that). Undoing
+an import recomputes the buckets its rows fell in from the rows left.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+import datetime as dt
+from functools import partial
+
+from sqlalchemy import Connection, Date, bindparam, text
 
 # Columns of the rollup tables, shared with the queries that read them.
 NPS_COUNTS = tuple(f"s{i}" for i in range(11))
@@ -189,3 +193,47 @@ def rebuild_rollups(connection: Connection) -> None:
     for group_statements in rollup_statements(connection.dialect.name, "1 = 1").values():
         for statement in group_statements:
             connection.execute(text(statement))
+
+
+def recompute_rollups(connection: Connection, source: str, *, stores: list[str], first, last) -> None:
+    """Recompute, from the raw rows left, the rollup rows of ``source`` that hold any of ``stores``
+    between the days ``first`` and ``last`` (in tables without a store key: every store's rows), whole
+    buckets of each table's grain: after rows were removed, the rollups equal a rebuild again."""
+    dialect = connection.dialect.name
+    for group in ROLLUP_GROUPS.get(source, ()):
+        moment = _FACTS["survey" if group == "driver_moments" else group][1]
+        for table, time_key, grain, by_store, statements in _tables_of(dialect, group):
+            start, end = bucket_span(first, last, grain)
+            kept = f"{time_key} >= :start AND {time_key} < :end"
+            facts = f"{moment} >= :start AND {moment} < :end"
+            bound = [bindparam("start", type_=Date()), bindparam("end", type_=Date())]
+            values = {"start": start, "end": end}
+            if by_store:
+                kept += " AND store_id IN :stores"
+                facts += " AND f.store_id IN :stores"
+                bound.append(bindparam("stores", expanding=True))
+                values["stores"] = stores
+            for sql in (f"DELETE FROM {table} WHERE {kept}", *statements(facts)):
+                connection.execute(text(sql).bindparams(*bound), values)
+
+
+def _tables_of(dialect: str, group: str):
+    """``(table, time key, grain, keyed by store, where -> its upserts)`` of each table of ``group``."""
+    if group == "driver_moments":
+        yield "driver_moments", "month", "monthly", True, partial(_driver_moment_statements, dialect)
+        return
+    for layout in GROUP_LAYOUTS[group]:
+        time_key, grain, by_store, _ = LAYOUTS[layout]
+        yield (f"{group}_{layout}", time_key, grain, by_store,
+               lambda where, layout=layout: [_statement(dialect, group, layout, where)])  # fmt: skip
+
+
+def bucket_span(first: dt.date, last: dt.date, grain: str) -> tuple[dt.date, dt.date]:
+    """The first day of ``first``'s bucket and the first day after ``last``'s (day, week from Monday,
+    month)."""
+    if grain == "daily":
+        return first, last + dt.timedelta(days=1)
+    if grain == "week":
+        return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=7 - last.weekday())
+    following = dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return first.replace(day=1), following

@@ -8,6 +8,7 @@ files assign.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,12 +34,29 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Create the schema or bring it to the newest revision, keeping all rows. A migration that adds
-    or changes rollup columns asks for the rollups to be rebuilt from the raw rows; that happens once,
-    with the schema at the newest revision, inside one transaction."""
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """The revision a database was at before :func:`upgrade_schema` (None: no schema) and after it."""
+
+    before: str | None
+    after: str | None
+
+    def __str__(self) -> str:
+        if self.before == self.after:
+            return f"Schema is up to date ({self.after})"
+        if self.before is None:
+            return f"Schema created at {self.after}"
+        return f"Schema upgraded from {self.before} to {self.after}"
+
+
+def upgrade_schema(engine: Engine) -> SchemaUpgrade:
+    """Create the schema or bring it to the newest revision, keeping all rows; returns the revisions
+    before and after. A migration that adds or changes rollup columns asks for the rollups to be
+    rebuilt from the raw rows; that happens once, with the schema at the newest revision, inside one
+    transaction."""
     head = head_revision()
-    if head is None or current_revision(engine) != head:
+    before = after = current_revision(engine)
+    if head is None or before != head:
         from alembic import command
 
         config = alembic_config(engine)
@@ -46,7 +64,9 @@ def upgrade_schema(engine: Engine) -> None:
         if config.attributes.get("rebuild_rollups"):
             with engine.begin() as connection:
                 rebuild_rollups(connection)
+        after = current_revision(engine)
     ensure_default_touchpoints(engine)
+    return SchemaUpgrade(before, after)
 
 
 def current_revision(engine: Engine) -> str | None:

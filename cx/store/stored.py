@@ -5,9 +5,9 @@ explanation) runs once per data version, then every session and process reads it
 (a ``Scope`` with all its fields, ``visible_stores`` included, so a caller limited to some stores
 never reads an answer computed over others) and the code that computes it (a digest of the ``cx``
 package's source, so a new release never serves an answer of the old one), and on the data version
-(the newest import batch, so an import makes every kept answer stale). Storing an answer drops the
-answers of older versions. Answers are JSON: dicts, lists, numbers (``nan`` kept), text, dates and pandas frames, restored with
-their types.
+(:func:`cx.store.queries.data_version`, which grows with every import and every undo, so either
+makes every kept answer stale). Storing an answer drops the answers of older versions. Answers are
+JSON: dicts, lists, numbers (``nan`` kept), text, dates and pandas frames, restored with their types.
 """
 
 from __future__ import annotations

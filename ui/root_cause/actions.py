@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from cx.analysis.explain import record_action
+from cx.config import DASHBOARD_USER
 from cx.present import root_cause as investigation
+from cx.present.markup import escape_markdown
 from ui.root_cause.context import Investigation, metric_title
 from ui.shared import caching, places, tables
 
@@ -20,7 +22,7 @@ def after_an_action(case: Investigation, *, latest: dt.date) -> None:
     the scope investigated."""
     with st.container(border=True):
         st.subheader("7. Did it change after an action")
-        for_whom = places.action_scope_name(case.scope)
+        for_whom = escape_markdown(places.action_scope_name(case.scope))
         effects = case.effects
         if not effects:
             st.info(f"No action is recorded for {for_whom} yet. Record one below to test its effect.")
@@ -32,10 +34,10 @@ def after_an_action(case: Investigation, *, latest: dt.date) -> None:
                                 "n_before", "n_after"]], hide_index=True,
                          column_config=tables.change_columns(date="Date", description="Action"))  # fmt: skip
             st.caption(f"{metric_title(case.view_metric)} in the 56 days before and after each action"
-                       + (f" (at {case.touchpoint})" if case.touchpoint else "") + ".")  # fmt: skip
+                       + (f" (at {escape_markdown(case.touchpoint)})" if case.touchpoint else "") + ".")  # fmt: skip
         message = st.session_state.pop(MESSAGE, None)
         if message:
-            (st.success if message[0] == "success" else st.error)(message[1])
+            (st.success if message[0] == "success" else st.error)(escape_markdown(message[1]))
         scope_type, scope_value = places.action_scope(case.scope)
         with st.form("root_action_form"):
             st.markdown(f"**Record an action** for {for_whom}")
@@ -53,7 +55,8 @@ def _record(scope_type: str, scope_value: str | None) -> None:
     try:
         record_action(caching.engine(), action_date=st.session_state["root_action_date"],
                       scope_type=scope_type, scope_value=scope_value,
-                      description=st.session_state.get("root_action_text") or "")  # fmt: skip
+                      description=st.session_state.get("root_action_text") or "",
+                      recorded_by=DASHBOARD_USER)  # fmt: skip
     except ValueError as error:
         st.session_state[MESSAGE] = ("error", str(error))
         return

@@ -10,6 +10,7 @@ import streamlit as st
 from cx.analysis import drilldown
 from cx.present import charts
 from cx.present import root_cause as investigation
+from cx.present.markup import display_name
 from ui.root_cause.context import Investigation
 from ui.shared import caching, places, tables
 
@@ -21,7 +22,7 @@ def what_happened(case: Investigation) -> None:
         st.subheader("1. What happened")
         where = places.where_phrase(case.scope, touchpoint=case.touchpoint)
         what, since = case.view["what"], _since(case)
-        st.text(investigation.what_sentence(case.view_metric, what, where=where, since=since))
+        st.text(display_name(investigation.what_sentence(case.view_metric, what, where=where, since=since)))
         coverage = case.view.get("coverage") or {}
         if coverage and not coverage["comparable"]:
             st.warning(f"Not comparable: {coverage['reason']}. Choose a period the data cover.")
@@ -88,12 +89,12 @@ def when_and_how_long(case: Investigation) -> None:
     with st.container(border=True):
         st.subheader("2. When and for how long")
         when = case.view["when"]
-        st.text(investigation.when_sentence(when))
+        st.text(display_name(investigation.when_sentence(when)))
         if when["start"] and not case.small:
             a, b, c = st.columns(3)
             a.metric("Began", when["start"])
             b.metric("Ended", "still going on" if when["ongoing"] else str(when["end"]))
             c.metric("Duration", f"{when['duration_days']} days")
             with st.expander("How the start was found"):
-                st.text(investigation.search_note(case.view_metric, scope=case.view_scope, series=when["series"],
-                                                  p_value=when["p_value"]))  # fmt: skip
+                st.text(display_name(investigation.search_note(case.view_metric, scope=case.view_scope,
+                                                               series=when["series"], p_value=when["p_value"])))  # fmt: skip

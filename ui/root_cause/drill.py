@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cx.analysis import drilldown
+from cx.present.markup import escape_markdown
 from cx.store.scope import Scope
 from ui.shared.filters import update_params
 
@@ -25,8 +26,9 @@ def drill_path(directory: pd.DataFrame, *, scope: Scope, touchpoint: str | None,
     for number, crumb in enumerate(crumbs):
         if number:
             st.markdown("›", width="content")
+        label = escape_markdown(crumb.label)
         if crumb.current:
-            st.markdown(f"**{crumb.label}**", width="content")
+            st.markdown(f"**{label}**", width="content")
         else:
-            st.button(crumb.label, key=f"root_crumb_{number}", type="tertiary", on_click=update_params,
+            st.button(label, key=f"root_crumb_{number}", type="tertiary", on_click=update_params,
                       kwargs=crumb.params, help="Go back up to this level")  # fmt: skip

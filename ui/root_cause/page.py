@@ -9,6 +9,7 @@ import streamlit as st
 
 from cx.metrics.registry import EXPLAINABLE
 from cx.present import root_cause as investigation
+from cx.present.markup import display_name, escape_markdown
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from ui.root_cause import context
@@ -54,17 +55,19 @@ def remember_drill(scope: Scope, touchpoint: str | None, term: str | None) -> No
 def introduce(case: Investigation) -> None:
     """What is compared with what, and why the windows are what they are."""
     before, after, touchpoint = case.before, case.after, case.touchpoint
-    st.caption(f"Investigating {metric_title(case.view_metric)} for {case.place}"
-               + (f", touchpoint {touchpoint}" if touchpoint else "")
+    st.caption(f"Investigating {metric_title(case.view_metric)} for {escape_markdown(case.place)}"
+               + (f", touchpoint {escape_markdown(touchpoint)}" if touchpoint else "")
                + f": {after.label()} ({after.days} days) compared with {before.label()} ({before.days} days).")  # fmt: skip
     if touchpoint and case.view_metric != case.metric:
-        st.info(f"Reviews and sales carry no touchpoint, so {touchpoint} is measured in NPS.")
+        st.info(
+            f"Reviews and sales carry no touchpoint, so {escape_markdown(touchpoint)} is measured in NPS."
+        )
     if case.no_change:
         months = case.result["when"].get("searched_months")
         span = f"the last {months} months" if months else "the data"
-        st.info(f"No change stands out in {span} of {metric_title(case.metric)} at {case.place}: none is larger "
-                f"than chance would explain. The steps below explain the sidebar period ({after.label()}) "
-                "against the period before it.")  # fmt: skip
+        st.info(f"No change stands out in {span} of {metric_title(case.metric)} at {escape_markdown(case.place)}: "
+                "none is larger than chance would explain. The steps below explain the sidebar period "
+                f"({after.label()}) against the period before it.")  # fmt: skip
     _offer_the_change_found(case)
     st.caption(investigation.SIGNIFICANCE_NOTE)
 
@@ -84,8 +87,8 @@ def _offer_the_change_found(case: Investigation) -> None:
         return
     place = investigation.node_label(target.get("store"), target.get("touchpoint"))
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.text(f"The change found is clearest at {place}.")
-        drill_button(f"Investigate {place}", "root_go_found", **target)
+        st.text(display_name(f"The change found is clearest at {place}."))
+        drill_button(f"Investigate {escape_markdown(place)}", "root_go_found", **target)
 
 
 st.title("Root cause")
@@ -101,8 +104,8 @@ path = st.container(horizontal=True, vertical_alignment="center", gap="small")  
 with st.spinner("Investigating..."):
     result, no_change = context.explain(metric=metric, mode=mode, period=filters.period, scope=scope)
     if touchpoint and touchpoint not in context.touchpoints_compared(result):
-        st.info(f"Store {scope.store} has no answers at touchpoint {touchpoint} in both windows compared; "
-                "showing the whole store.")  # fmt: skip
+        st.info(f"Store {escape_markdown(scope.store)} has no answers at touchpoint {escape_markdown(touchpoint)} "
+                "in both windows compared; showing the whole store.")  # fmt: skip
         touchpoint = None
         update_params(touchpoint=None)
         remember_drill(scope, touchpoint, term)

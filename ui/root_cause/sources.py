@@ -3,9 +3,11 @@ sales."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from cx.present import root_cause as investigation
+from cx.present.markup import escape_markdown
 from ui.root_cause.context import Investigation
 
 
@@ -19,14 +21,22 @@ def who_noticed(case: Investigation) -> None:
         if touchpoint:  # reviews and sales carry no touchpoint: show the store's
             sources.update({key: result["sources"][key] for key in store_wide})
         agreement = investigation.source_agreement(sources, case.view_metric)
-        if touchpoint:
-            agreement.loc[agreement["source"].isin(store_wide), "name"] += f" (all of {case.scope.store})"
-        st.markdown(investigation.sources_sentence(agreement, case.view_metric))
-        st.dataframe(agreement[["name", "change", "p", "verdict"]], hide_index=True,
+        store = case.scope.store if touchpoint else None
+        in_words = _named(agreement, store_wide, escape_markdown(store) if store else None)
+        st.markdown(investigation.sources_sentence(in_words, case.view_metric))
+        st.dataframe(_named(agreement, store_wide, store)[["name", "change", "p", "verdict"]], hide_index=True,
                      column_config={"name": "Source", "change": "Change", "p": "p", "verdict": "Agrees?"})  # fmt: skip
         st.caption("A source agrees when it moved in the same direction with p < 0.05, over the same two windows. "
                    "Changes: NPS points (pts), top-2-box percentage points (pp), stars, sales in percent (no "
                    "sampling test).")  # fmt: skip
+
+
+def _named(agreement: pd.DataFrame, store_wide: list[str], store: str | None) -> pd.DataFrame:
+    """``agreement`` with `` (all of ST007)`` after the sources read for the whole ``store``."""
+    if not store:
+        return agreement
+    whole = agreement["source"].isin(store_wide)
+    return agreement.assign(name=agreement["name"].mask(whole, agreement["name"] + f" (all of {store})"))
 
 
 def how_customers_reacted(case: Investigation) -> None:
@@ -49,5 +59,5 @@ def how_customers_reacted(case: Investigation) -> None:
             column.metric(label, f"{value:+.1f} %" if value is not None else "no data")
         st.caption(f"{case.after.label()} against {case.before.label()}. Review rating: Welch test, "
                    f"{investigation.format_p(reaction['rating_p_value'])}; sales carry no sampling test."
-                   + (f" Reviews and sales carry no touchpoint: these are store {case.scope.store}'s."
+                   + (f" Reviews and sales carry no touchpoint: these are store {escape_markdown(case.scope.store)}'s."
                       if case.touchpoint else ""))  # fmt: skip

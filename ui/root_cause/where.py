@@ -8,6 +8,7 @@ import streamlit as st
 
 from cx.present import charts
 from cx.present import root_cause as investigation
+from cx.present.markup import display_name, escape_markdown
 from ui.root_cause.context import Investigation
 from ui.root_cause.drill import drill_button
 from ui.shared import tables
@@ -26,9 +27,9 @@ def where(case: Investigation, directory: pd.DataFrame) -> None:
         if nodes.empty:
             sales_at_store = case.scope.store and metric == "revenue"
             below = "touchpoints: sales carry none" if sales_at_store else "nodes with answers"
-            st.info(f"Nothing to rank below {case.scope_name} ({below}).")
+            st.info(f"Nothing to rank below {escape_markdown(case.scope_name)} ({below}).")
             return
-        st.text(investigation.where_sentence(metric, nodes, scope_name=case.scope_name))
+        st.text(display_name(investigation.where_sentence(metric, nodes, scope_name=case.scope_name)))
         event = st.altair_chart(charts.deviation_chart(nodes, metric=metric), width="stretch",
                                 on_select="rerun", key="root_where_chart")  # fmt: skip
         st.caption(
@@ -37,8 +38,8 @@ def where(case: Investigation, directory: pd.DataFrame) -> None:
             )
         )
         with st.expander("Details: each node's change, interval, n, p and q, and how they are ordered"):
-            st.text(investigation.where_details(metric, result["what"], scope_name=case.scope_name,
-                                                store=case.scope.store is not None))  # fmt: skip
+            st.text(display_name(investigation.where_details(metric, result["what"], scope_name=case.scope_name,
+                                                             store=case.scope.store is not None)))  # fmt: skip
             _ranking_table(nodes)
         tables.download_button(nodes, label="Download the ranking", file_name=f"where_{metric}.csv",
                                key="root_where_csv")  # fmt: skip
@@ -46,9 +47,9 @@ def where(case: Investigation, directory: pd.DataFrame) -> None:
         labels = list(nodes["label"])
         if clicked and clicked[0] in labels:
             picked = clicked[0]
-            st.caption(f"Picked in the chart: {picked} (double-click the chart to clear).")
+            st.caption(f"Picked in the chart: {escape_markdown(picked)} (double-click the chart to clear).")
         else:
-            picked = st.selectbox("Look closer at", labels, key="root_where_pick")
+            picked = st.selectbox("Look closer at", labels, format_func=display_name, key="root_where_pick")
         with st.container(horizontal=True):
             _drill_buttons(case, nodes.loc[nodes["label"] == picked].iloc[0], directory)
 
@@ -86,18 +87,22 @@ def _drill_buttons(case: Investigation, node: pd.Series, directory: pd.DataFrame
         picked = node["label"]
         if picked != case.touchpoint:
             drill_button(
-                f"Investigate touchpoint {picked}", "root_go_touchpoint", touchpoint=picked, term=None
+                f"Investigate touchpoint {escape_markdown(picked)}",
+                "root_go_touchpoint",
+                touchpoint=picked,
+                term=None,
             )
         return
     node_store = node["store_id"] if isinstance(node["store_id"], str) else None
     node_touchpoint = node["touchpoint"] if isinstance(node["touchpoint"], str) else None
     region = directory["region"].get(node_store) if node_store else node["region"]
     if scope.region is None and isinstance(region, str):
-        drill_button(f"Investigate region {region}", "root_go_region", region=region, store=None,
+        drill_button(f"Investigate region {escape_markdown(region)}", "root_go_region", region=region, store=None,
                      touchpoint=None, term=None)  # fmt: skip
     if node_store:
-        drill_button(f"Investigate store {node_store}", "root_go_store", store=node_store,
+        drill_button(f"Investigate store {escape_markdown(node_store)}", "root_go_store", store=node_store,
                      touchpoint=None, term=None)  # fmt: skip
     if node_store and node_touchpoint:
-        drill_button(f"Investigate {node_store} › {node_touchpoint}", "root_go_cell", store=node_store,
+        drill_button(f"Investigate {escape_markdown(node_store)} › {escape_markdown(node_touchpoint)}", "root_go_cell",
+                     store=node_store,
                      touchpoint=node_touchpoint, term=None)  # fmt: skip

@@ -3,8 +3,6 @@ theme words and the comments customers wrote."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +10,7 @@ from cx.analysis import drilldown
 from cx.metrics.registry import TOUCHPOINT_METRICS
 from cx.present import charts
 from cx.present import root_cause as investigation
+from cx.present.markup import display_name, escape_markdown
 from cx.store.queries import feedback_texts
 from ui.root_cause.context import Investigation
 from ui.root_cause.drill import drill_button
@@ -19,7 +18,6 @@ from ui.shared import caching, tables
 
 COMMENT_HEADERS = {"date": "Date", "source": "Source", "store_id": "Store", "touchpoint": "Given at",
                    "term": "Word", "text": "Comment"}  # fmt: skip
-MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
 def why(case: Investigation) -> None:
@@ -43,23 +41,27 @@ def _touchpoints(case: Investigation) -> None:
     if touchpoints.empty:
         st.info("No answers carry a touchpoint in both windows.")
         return
-    st.text(investigation.touchpoints_sentence(case.metric, touchpoints, whole_brand=case.brand_level))
+    st.text(
+        display_name(
+            investigation.touchpoints_sentence(case.metric, touchpoints, whole_brand=case.brand_level)
+        )
+    )
     st.altair_chart(charts.deviation_chart(touchpoints, metric=measured), width="stretch",
                     key="root_why_chart")  # fmt: skip
     st.caption(investigation.where_caption(measured, parts="touchpoints"))
     with st.expander("How the touchpoints are ordered"):
-        st.text(investigation.touchpoints_details(measured, case.result["sources"].get(measured),
-                                                  scope_name=case.scope_name, brand=case.brand_level))  # fmt: skip
+        st.text(display_name(investigation.touchpoints_details(measured, case.result["sources"].get(measured),
+                                                               scope_name=case.scope_name, brand=case.brand_level)))  # fmt: skip
     if not case.scope.store:
         st.caption("Pick a store in step 3 to look at one of its touchpoints.")
         return
     touchpoint, names = case.touchpoint, list(touchpoints["label"])
     with st.container(horizontal=True, vertical_alignment="bottom"):
         chosen = st.selectbox("Switch to touchpoint" if touchpoint else "Look at touchpoint", names,
-                              key="root_touchpoint_pick",
+                              key="root_touchpoint_pick", format_func=display_name,
                               index=names.index(touchpoint) if touchpoint in names else 0)  # fmt: skip
         if chosen != touchpoint:
-            drill_button(f"Investigate touchpoint {chosen}", "root_go_touchpoint_why", touchpoint=chosen,
+            drill_button(f"Investigate touchpoint {escape_markdown(chosen)}", "root_go_touchpoint_why", touchpoint=chosen,
                          term=None)  # fmt: skip
 
 
@@ -107,7 +109,7 @@ def _themes(case: Investigation) -> None:
     scope, term = case.scope, case.term
     terms = pd.DataFrame(case.result["themes"], columns=["term", "z", "count"])
     st.markdown("**Themes**")
-    st.text(investigation.themes_sentence(case.result["themes"]))
+    st.text(display_name(investigation.themes_sentence(case.result["themes"])))
     if terms.empty:
         return
     table_column, pick_column = st.columns([3, 2])
@@ -118,10 +120,10 @@ def _themes(case: Investigation) -> None:
     })  # fmt: skip
     with pick_column:
         words = list(terms["term"])
-        word = st.selectbox("Read the comments that use", words, key="root_term_pick",
+        word = st.selectbox("Read the comments that use", words, key="root_term_pick", format_func=display_name,
                             index=words.index(term) if term in words else 0)  # fmt: skip
         if word != term:
-            drill_button(f"Read the comments with “{word}”", "root_go_term", term=word)
+            drill_button(f"Read the comments with “{escape_markdown(word)}”", "root_go_term", term=word)
         against = " and the rest of the brand in the same weeks" if scope.store or scope.region else ""
         st.caption(f"Compared with the comments before the change{against}.")
     with st.expander("How the words are found"):
@@ -135,15 +137,16 @@ def _comments(case: Investigation) -> None:
         texts = caching.cached(
             drilldown.touchpoint_comments, scope=scope, touchpoint=touchpoint, period=after
         )
-        about = f"given at {touchpoint} or naming it"
+        about = f"given at {escape_markdown(touchpoint)} or naming it"
     else:
         texts = caching.cached(feedback_texts, scope=scope, period=after)
-        about = f"from {case.place}"
+        about = f"from {escape_markdown(case.place)}"
     if term:
         hits = drilldown.comments_with_term(texts, term)
-        st.markdown(f"**{len(hits):,} of {len(texts):,} comments** {about} in {after.label()} use “{term}”.")
+        word = escape_markdown(term)
+        st.markdown(f"**{len(hits):,} of {len(texts):,} comments** {about} in {after.label()} use “{word}”.")
         if hits.empty:
-            st.info(f"No comment in this slice uses “{term}”. Go back up with the path at the top.")
+            st.info(f"No comment in this slice uses “{word}”. Go back up with the path at the top.")
         else:
             _show_comments(hits)
             tables.download_button(hits, label="Download these comments", file_name=f"comments_{term}.csv",
@@ -159,10 +162,11 @@ def _comments(case: Investigation) -> None:
 
 
 def _show_comments(frame: pd.DataFrame) -> None:
-    """Comments in a table that wraps long texts (customers' words shown as typed, not as Markdown)."""
+    """Comments in a table that wraps long texts; ``st.table`` reads its cells as Markdown, so each is
+    escaped to show as typed."""
     columns = [c for c in COMMENT_HEADERS if c in frame]
     shown = frame[columns].fillna("").astype(str)
     shown["date"] = shown["date"].str.slice(0, 10)
-    shown["text"] = shown["text"].str.replace(MARKDOWN_SIGNS, r"\\\1", regex=True)
+    shown = shown.map(escape_markdown)
     st.table(shown.rename(columns=COMMENT_HEADERS), hide_index=True, border="horizontal",
              height=420 if len(shown) > 10 else "content")  # fmt: skip

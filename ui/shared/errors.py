@@ -8,15 +8,17 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from cx.present.markup import escape_markdown
+
 
 @contextmanager
 def shown_as_error() -> Iterator[None]:
-    """Show a ``ValueError`` raised in the block as ``st.error`` with its message, where the block stood;
-    what follows the block still runs."""
+    """Show a ``ValueError`` raised in the block as ``st.error`` with its message (escaped: it may quote
+    names and values from files), where the block stood; what follows the block still runs."""
     try:
         yield
     except ValueError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
 
 
 def run_page(page: st.Page) -> None:

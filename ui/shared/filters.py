@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cx.periods import PRESETS, Period, preset_period
+from cx.present.markup import display_name, escape_markdown
 from cx.store import queries
 from cx.store.scope import Scope
 from ui.shared import paths
@@ -55,16 +56,16 @@ def sidebar_filters() -> Filters | None:
         compare = st.radio("Compare with", compare_keys, format_func=COMPARISONS.get, key="filter_compare")
         regions = ["All", *sorted(directory["region"].dropna().unique())]
         seed("filter_region", regions, params.get("region"), "All", from_url=follow)
-        region = st.selectbox("Region", regions, key="filter_region")
+        region = st.selectbox("Region", regions, format_func=display_name, key="filter_region")
         formats = ["All", *sorted(directory["format"].dropna().unique())]
         seed("filter_format", formats, params.get("format"), "All", from_url=follow)
-        store_format = st.selectbox("Store format", formats, key="filter_format")
+        store_format = st.selectbox("Store format", formats, format_func=display_name, key="filter_format")
         visible = directory
         if region != "All":
             visible = visible.loc[visible["region"] == region]
         if store_format != "All":
             visible = visible.loc[visible["format"] == store_format]
-        labels = {row.store_id: f"{row.store_id} · {row.name}" for row in visible.itertuples()}
+        labels = {row.store_id: display_name(f"{row.store_id} · {row.name}") for row in visible.itertuples()}
         options = ["All", *labels]
         seed("filter_store", options, params.get("store"), "All",
              from_url=follow or st.session_state.get("filter_store") not in options)  # fmt: skip
@@ -171,6 +172,6 @@ def require_filters() -> Filters:
 
 def period_caption(filters: Filters) -> None:
     st.caption(
-        f"{scope_title(filters.scope)} · {filters.period.label()} · compared with "
+        f"{escape_markdown(scope_title(filters.scope))} · {filters.period.label()} · compared with "
         f"{filters.comparison.label()} ({COMPARISONS[filters.compare].lower()})"
     )

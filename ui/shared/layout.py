@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cx.present.markup import escape_markdown
 from cx.store import queries
 from ui.shared.caching import cached, database_url, engine, source_coverage
 
@@ -24,4 +25,4 @@ def footer() -> None:
         if row.rows and row.last is not None
     ]
     url = engine().url.render_as_string(hide_password=True)
-    st.caption(f"Database {url} · data: {', '.join(parts) or 'none loaded yet'}")
+    st.caption(f"Database {escape_markdown(url)} · data: {', '.join(parts) or 'none loaded yet'}")
