@@ -237,3 +237,20 @@ def test_an_undo_moves_the_data_version_on_so_kept_answers_are_computed_afresh(
     assert versions == sorted(set(versions))  # every change gives a version never seen before
     assert (nps_answers(engine), len(COMPUTED)) == (2, 4)
     engine.dispose()
+
+
+def test_a_batch_whose_rows_a_later_file_skipped_as_already_there_is_undone_only_after_it(
+    database_url, tmp_path, capsys
+):
+    """File B repeats n2 of file A, so B skipped it: undoing A alone would take n2 from B as well."""
+    load(capsys, database_url, "stores", write_csv(tmp_path / "s.csv", *STORES))
+    _, first = load(capsys, database_url, "nps", write_csv(tmp_path / "a.csv", *NPS))
+    overlap = write_csv(tmp_path / "b.csv", NPS[0], NPS[2], "n3,S1,2026-01-07,10")
+    _, second = load(capsys, database_url, "nps", overlap)
+    assert second["rows_duplicate"] == 1
+    code, message = undo(capsys, database_url, first["batch_id"])
+    assert code == 1 and f"Batch {second['batch_id']} skipped rows that were already there" in message
+    assert count(database_url, "nps_response") == 3
+    assert undo(capsys, database_url, second["batch_id"])[0] == 0
+    assert undo(capsys, database_url, first["batch_id"])[0] == 0
+    assert count(database_url, "nps_response") == 0

@@ -144,6 +144,16 @@ def test_bidi_controls_are_removed_for_display():
 
 @pytest.fixture(scope="module")
 def payload_url(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("markup")
+    url = f"sqlite:///{folder / 'cx.db'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    load_payload_brand(engine, folder)
+    engine.dispose()
+    return url
+
+
+def load_payload_brand(engine, folder: Path) -> None:
     """Eight stores over 18 months with the demo's planted incident, every name and some of the
     customers' words replaced by payloads; a goal per region and per store, an action for the store."""
     brand = generate_brand(7, name=f"Brand {ANCHOR}", n_stores=8, n_regions=2, months=18, tiny_store=None,
@@ -162,10 +172,6 @@ def payload_url(tmp_path_factory) -> str:
     nps = frames["nps"]
     nps["comment"] = nps["comment"].mask(nps.index % 2 == 0, nps["comment"] + f" {LINK} {BOLD} {MATH}")
     frames["reviews"]["text"] = frames["reviews"]["text"] + f" {TAG} {COLOUR}"
-    folder = tmp_path_factory.mktemp("markup")
-    url = f"sqlite:///{folder / 'cx.db'}"
-    engine = make_engine(url)
-    upgrade_schema(engine)
     for kind, frame in frames.items():
         options = ImportOptions(constants={"brand": brand.name} if kind == "stores" else {})
         load_frame(engine, kind, frame, options, name=f"{kind} {FILE}", reports_dir=folder)
@@ -176,8 +182,6 @@ def payload_url(tmp_path_factory) -> str:
     record_action(
         engine, action_date=dt.date(2026, 3, 15), scope_type="store", scope_value=STORE, description=ACTION
     )
-    engine.dispose()
-    return url
 
 
 def markdown_strings(app: AppTest) -> list[str]:
@@ -295,3 +299,16 @@ def test_data_page_shows_an_uploaded_files_name_columns_and_values_as_text(monke
     app.button(key="data_import").click().run()
     assert markup_on(app) == {}
     assert f"NPS file {FILE} imported as batch" in reads(app.success[0].value)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("page", ["ui/summary.py", "ui/root_cause/page.py"])
+def test_payloads_kept_in_postgresql_show_as_text(monkeypatch, database_url, tmp_path, page):
+    """The same names and words stored in PostgreSQL: read back and shown as text, not markup."""
+    engine = make_engine(database_url)
+    load_payload_brand(engine, tmp_path)
+    engine.dispose()
+    app = visit(monkeypatch, database_url, page, store=STORE, touchpoint=TOUCHPOINT, term=QUERY)
+    assert markup_on(app) == {}
+    assert "evil" in " ".join(reads(body) for body in markdown_strings(app))
