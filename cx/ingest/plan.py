@@ -97,7 +97,7 @@ def unknown_store_rejects(
 def case_lookalikes(ids: pd.Series, known: set[str]) -> list[str]:
     """New store ids that differ from another (known or in the file) only by case, as ``'s1' and 'S1'``:
     they are different stores, which is rarely what the file meant."""
-    fresh = sorted(set(ids.dropna()) - known)
+    fresh = sorted(set(ids.dropna().unique()) - known)
     everyone = _by_case(known)
     pairs = []
     for store in fresh:

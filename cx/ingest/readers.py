@@ -34,7 +34,6 @@ BYTE_ORDER_MARKS = (
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CONTROL_SHARE = 0.01
 QUOTED = re.compile(r'"[^"]*"')
-PADDING = r"(?:^|{delimiter})[^\S\r\n]|[^\S\r\n](?:$|{delimiter})"  # white space at a cell's edge
 CODE_PAGES = {"cp1252": "Windows-1252", "cp1256": "Windows-1256"}  # as _windows_code_page names them
 MIDNIGHT_SUFFIX = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 NO_HEADER = "Row 1 has no column names. The first row of the file must name the columns (the header)."
@@ -191,7 +190,7 @@ def _read_xlsx(data: bytes, file_name: str) -> RawTable:
     grid = grid.fillna("")
     for column in grid:
         grid[column] = grid[column].str.replace(MIDNIGHT_SUFFIX, r"\1", regex=True)
-    frame, row_numbers, padded = _table_from_grid(grid, maybe_padded=True)
+    frame, row_numbers, padded = _table_from_grid(grid)
     return RawTable(frame, row_numbers, "xlsx", True, [], padded)
 
 
@@ -217,8 +216,7 @@ def _read_csv(
         data if encoding.startswith(("utf-8", "cp")) else text.encode(), delimiter, limits, file_name
     )
     grid, malformed = _split_records(text, delimiter, file_name, limits.columns)
-    maybe_padded = re.search(PADDING.format(delimiter=re.escape(delimiter)), text, re.MULTILINE) is not None
-    frame, row_numbers, padded = _table_from_grid(grid, maybe_padded=maybe_padded)
+    frame, row_numbers, padded = _table_from_grid(grid)
     return RawTable(frame, row_numbers, encoding, not forced_encoding, malformed, padded)
 
 
@@ -402,21 +400,18 @@ def _parse_csv(text: str, delimiter: str, file_name: str, *, columns: int | None
         ) from error
 
 
-def _table_from_grid(
-    grid: pd.DataFrame, *, maybe_padded: bool
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame | None]:
+def _table_from_grid(grid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame | None]:
     """Split a grid of cells (index = record number - 1, first record = header) into header and data.
 
     Cells are stripped, blank records dropped, and columns with neither a name nor a value (left
     by trailing delimiters or empty spreadsheet columns) removed; a column with values but no name
     is called "(column N)" after its position. Also gives which cells had white space around them
-    (looked for only when ``maybe_padded``; ``None`` when none had).
+    (``None`` when none had).
     """
     padded = {}
     for column in grid:
         stripped = grid[column].str.strip()
-        if maybe_padded:
-            padded[column] = stripped.str.len().ne(grid[column].str.len())
+        padded[column] = stripped.str.len().ne(grid[column].str.len())
         grid[column] = stripped
     header = [cell.replace("\ufeff", "").strip() for cell in grid.iloc[0]]
     if not any(header):

@@ -24,7 +24,8 @@ MISSING_SPELLINGS = frozenset(
 SCALE_SHARE = 0.05  # more than 5 % of a column outside the scale (and at least 3 values): another scale
 SCALE_MIN_COUNT = 3
 FUTURE_TOLERANCE = dt.timedelta(days=1)
-ASCII_CONTROL = r"[\x00-\x1f\x7f]"
+NOT_PRINTABLE_ASCII = r"[^\x20-\x7e]"  # ids with these need a closer look
+NOT_ASCII = r"[^\x00-\x7f]"
 BIDI_CONTROLS = r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # marks, embeddings, overrides, isolates
 
 
@@ -169,7 +170,7 @@ def _ids(raw: pd.Series, padded: pd.Series | None) -> tuple[pd.Series, pd.Series
             padded.reindex(raw.index, fill_value=False),
             "has white space before or after it; ids are read exactly as written, so remove it",
         )
-    unusual = _not_ascii(raw) | raw.str.contains(ASCII_CONTROL, regex=True).to_numpy(dtype=bool)
+    unusual = raw.str.contains(NOT_PRINTABLE_ASCII, regex=True).to_numpy(dtype=bool)
     if unusual.any():
         normal = raw[unusual].map(lambda text: unicodedata.normalize("NFKC", text))
         raw = raw.mask(unusual, normal)
@@ -188,14 +189,10 @@ def _invisible(text: str) -> str:
     return ""
 
 
-def _not_ascii(raw: pd.Series) -> np.ndarray:
-    return ~np.fromiter(map(str.isascii, raw), dtype=bool, count=len(raw))
-
-
 def _without_bidi_controls(raw: pd.Series) -> pd.Series:
     """Names without the characters that reorder text around them (an override in a region name
     would show it reversed)."""
-    unusual = _not_ascii(raw)
+    unusual = raw.str.contains(NOT_ASCII, regex=True).to_numpy(dtype=bool)
     if not unusual.any():
         return raw
     return raw.mask(unusual, raw[unusual].str.replace(BIDI_CONTROLS, "", regex=True).str.strip())

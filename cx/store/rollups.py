@@ -179,11 +179,55 @@ def _driver_moment_statements(dialect: str, where: str) -> list[str]:
 
 
 def add_batch_to_rollups(connection: Connection, source: str, batch_id: int) -> None:
-    """Add the rows of one batch of ``source`` to the rollups (inside the batch's own transaction)."""
-    statements = rollup_statements(connection.dialect.name, "f.batch_id = :batch")
+    """Add the rows of one batch of ``source`` to the rollups (inside the batch's own transaction).
+
+    The batch's rows are read once per group: summed per store x day (x touchpoint and further keys)
+    into a temporary table, from which every table of the group adds its sums (all the measures are
+    sums and counts, so sums of those sums are the same)."""
+    dialect = connection.dialect.name
     for group in ROLLUP_GROUPS.get(source, ()):
-        for statement in statements[group]:
-            connection.execute(text(statement), {"batch": batch_id})
+        if group == "driver_moments":
+            for statement in _driver_moment_statements(dialect, "f.batch_id = :batch"):
+                connection.execute(text(statement), {"batch": batch_id})
+            continue
+        staged = f"staged_{group}"
+        connection.execute(text(_staging(dialect, group, staged)), {"batch": batch_id})
+        for layout in GROUP_LAYOUTS[group]:
+            connection.execute(text(_statement_from_staged(dialect, group, layout, staged)))
+        connection.execute(text(f"DROP TABLE {staged}"))
+
+
+def _staging(dialect: str, group: str, staged: str) -> str:
+    """A temporary table of the batch's sums per store x day (x touchpoint, further keys)."""
+    source, moment, touchpoint, extra, measures, names = _FACTS[group]
+    keys = [("store_id", "f.store_id"), ("day", bucket_sql(moment, "daily", dialect))]
+    keys += [("touchpoint_id", touchpoint)] if touchpoint else []
+    keys += list(extra)
+    columns = ", ".join([key for key, _ in keys] + list(names))
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 1))
+    return (
+        f"CREATE TEMP TABLE {staged} AS WITH sums ({columns}) AS (SELECT {', '.join(sql for _, sql in keys)}, "
+        f"{measures} FROM {source} WHERE f.batch_id = :batch GROUP BY {groups}) SELECT * FROM sums"
+    )
+
+
+def _statement_from_staged(dialect: str, group: str, layout: str, staged: str) -> str:
+    """The upsert of ``<group>_<layout>`` from the staged sums of :func:`_staging`."""
+    _, _, touchpoint, extra, _, names = _FACTS[group]
+    time_key, grain, by_store, by_touchpoint = LAYOUTS[layout]
+    keys = [("store_id", "store_id")] if by_store else []
+    keys.append((time_key, bucket_sql("day", grain, dialect)))
+    if by_touchpoint and touchpoint:
+        keys.append(("touchpoint_id", "touchpoint_id"))
+    keys += [(key, key) for key, _ in extra]
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 1))
+    sums = ", ".join(f"SUM({name})" for name in names)
+    return _upsert(
+        f"{group}_{layout}",
+        tuple(key for key, _ in keys),
+        names,
+        f"SELECT {', '.join(sql for _, sql in keys)}, {sums} FROM {staged} GROUP BY {groups}",
+    )
 
 
 def rebuild_rollups(connection: Connection) -> None:
