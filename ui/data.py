@@ -421,7 +421,7 @@ def _undo_section(loaded: pd.DataFrame) -> None:
         for batch in loaded.itertuples():
             label, button = st.columns([5, 1], vertical_alignment="center")
             label.text(
-                f"Batch {batch.id}: {KIND_LABELS[batch.kind]}, {batch.file_name}, {batch.imported_at:%Y-%m-%d %H:%M}"
+                f"Batch {batch.id}: {KIND_LABELS.get(batch.kind, batch.kind)}, {batch.file_name}, {batch.imported_at:%Y-%m-%d %H:%M}"
             )
             if button.button("Undo", key=f"data_undo_{batch.id}"):
                 st.session_state[UNDO_ASKED] = batch.id

@@ -16,6 +16,9 @@ FORMULA_SIGNS = ("=", "+", "-", "@")
 BLANK = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff]*")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 DDE = re.compile(r"\|.*!")  # a DDE reference, application|topic!item, as in =cmd|' /C calc'!A0
+# A cell :func:`formula_like` may flag: it starts with a blank, control or sign, holds a character
+# outside ASCII (full-width and zero-width forms), or a "|".
+MAYBE_FORMULA = r"^[\s\x00-\x1f\x7f=+\-@]|[^\x00-\x7f]|\|"
 MONEY_COLUMNS = ("revenue",)  # columns holding amounts of money
 METRIC_COLUMNS = ("metric", "measured")  # columns naming the metric a row's values are in
 
@@ -50,7 +53,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     plain number."""
     safe = frame.rename(columns=neutralise_text)
     for column in safe.columns[[not pd.api.types.is_numeric_dtype(dtype) for dtype in safe.dtypes]]:
-        safe[column] = safe[column].map(neutralise_text)
+        values = safe[column]
+        try:  # only cells that could be formula-like are read one by one
+            maybe = values.str.contains(MAYBE_FORMULA, regex=True, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # no text in the column
+            continue
+        if maybe.any():
+            safe[column] = values.astype(object).mask(maybe, values[maybe].map(neutralise_text))
     return safe
 
 
