@@ -1,7 +1,8 @@
 """The command line: ``python -m cx init | demo | load | prepare | metrics | compare | consistency | drivers |
-explain | batches | goals | actions``.
+explain | batches | goals | actions | users``.
 
-Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error.
+Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error,
+3 refused: ``--as`` names a user who may not read, or a store or region outside their grant.
 Every command takes ``--db URL`` (else ``CX_DATABASE_URL``, else the SQLite file under ``data/``).
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from cx.access.commands import add_user_commands, run_users
 from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
@@ -27,6 +29,7 @@ from cx.ingest.wording import plural
 from cx.periods import Period
 from cx.store.schema import upgrade_schema
 from cx.store.scope import Scope
+from cx.store.users import OutsideGrant, granted_scope
 
 COMPARE_KEYS = ("store_id", "value", "low", "high", "n", "shrunk", "rank", "rank_low", "rank_high", "funnel_95",
                 "funnel_998")  # fmt: skip
@@ -57,6 +60,8 @@ class MetricKeys(Sequence):
 
 # A metavar keeps argparse from reading the choices while the parser is built; help lists them.
 METRIC_HELP = {"metavar": "METRIC", "help": "metric key: %(choices)s"}
+
+OUTSIDE_GRANT = 3  # exit code of a read refused for the --as user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,38 +107,35 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--json", action="store_true", help="print one JSON object")
 
     metrics = commands.add_parser(
-        "metrics", parents=[common, _period_options()], help="headline metrics per group"
+        "metrics", parents=[common, _read_options()], help="headline metrics per group"
     )
     metrics.add_argument("--by", choices=("brand", "region", "store", "touchpoint", "stage"), default="brand")
     _scope_options(metrics)
     metrics.add_argument("--json", action="store_true", help="print one JSON array")
 
-    compare = commands.add_parser(
-        "compare", parents=[common, _period_options()], help="league table of stores"
-    )
+    compare = commands.add_parser("compare", parents=[common, _read_options()], help="league table of stores")
     compare.add_argument("--metric", choices=MetricKeys("COMPARABLE"), required=True, **METRIC_HELP)
     compare.add_argument("--region")
     compare.add_argument("--json", action="store_true", help="print one JSON array")
 
     consistent = commands.add_parser(
-        "consistency", parents=[common, _period_options()], help="how alike stores are"
+        "consistency", parents=[common, _read_options()], help="how alike stores are"
     )
     consistent.add_argument("--metric", choices=MetricKeys("COMPARABLE"), required=True, **METRIC_HELP)
     consistent.add_argument("--touchpoint")
     consistent.add_argument("--region")
     consistent.add_argument("--json", action="store_true", help="print one JSON object")
 
-    drivers = commands.add_parser("drivers", parents=[common, _period_options()], help="key-driver analysis")
+    drivers = commands.add_parser("drivers", parents=[common, _read_options()], help="key-driver analysis")
     drivers.add_argument("--target", choices=("nps", "csat"), required=True)
     _scope_options(drivers)
     drivers.add_argument("--json", action="store_true", help="print one JSON array")
-    explain = commands.add_parser(
-        "explain", parents=[common, _period_options()], help="root-cause drill-down"
-    )
+    explain = commands.add_parser("explain", parents=[common, _read_options()], help="root-cause drill-down")
     explain.add_argument("--metric", choices=MetricKeys("EXPLAINABLE"), required=True, **METRIC_HELP)
     _scope_options(explain)
     explain.add_argument("--json", action="store_true", help="print one JSON object")
     _record_commands(commands, common)
+    add_user_commands(commands, common)
     return parser
 
 
@@ -166,8 +168,15 @@ def _record_commands(commands, common: argparse.ArgumentParser) -> None:
             edit.add_argument(name, metavar="YYYY-MM-DD" if name in ("--start", "--end", "--date") else None)
 
 
-def _period_options() -> argparse.ArgumentParser:
+def _read_options() -> argparse.ArgumentParser:
+    """The options every read command takes: the period, and whose view of the brand to answer with."""
     options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="EMAIL",
+        help="answer only with what this user may see (default: everything)",
+    )
     options.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: all data)")
     options.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (default: all data)")
     return options
@@ -203,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             return _prepare(engine, args.json)
         if args.command == "batches":
             return _batches(engine, args)
+        if args.command == "users":
+            _upgrade(engine)
+            return run_users(engine, args)
         if args.command in ("goals", "actions"):
             return _records(engine, args)
         return _report(engine, args)
@@ -354,6 +366,12 @@ def _report(engine, args) -> int:
         store=getattr(args, "store", None), region=getattr(args, "region", None),
         touchpoint=getattr(args, "touchpoint", None),
     )  # fmt: skip
+    if args.as_user:
+        try:
+            scope = granted_scope(engine, args.as_user, scope)
+        except OutsideGrant as refused:
+            print(f"python -m cx {args.command}: {refused}", file=sys.stderr)
+            return OUTSIDE_GRANT
     if args.command == "metrics":
         table = metric_table(engine, scope=scope, period=period, by=(args.by,))[[args.by, *METRIC_COLUMNS]]
     elif args.command == "compare":

@@ -202,6 +202,37 @@ class Goal(SQLModel, table=True):
     version: int = 1  # raised by every change; an edit of an older version is refused
 
 
+# --- People: who may sign in, with which role, and which part of the brand they may see --------------
+
+
+class AppUser(SQLModel, table=True):
+    """A person who signs in: one role (:data:`cx.access.roles.ROLES`), a password hash (Argon2) for the
+    built-in sign-in or none for single sign-on, and the state of the failed-attempt lockout."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=String(320), unique=True)  # stored lower-case
+    display_name: str = Field(sa_type=String(200))
+    role: str = Field(sa_type=String(30))
+    active: bool = True
+    password_hash: str | None = Field(default=None, sa_type=String(200))
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    last_sign_in_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = Field(default=None, sa_type=DateTime)
+
+
+class AccessGrant(SQLModel, table=True):
+    """A part of the brand a user may see: a brand, region, district or store, by name or id."""
+
+    __tablename__ = "access_grant"
+    __table_args__ = (UniqueConstraint("user_id", "level", "value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    level: str = Field(sa_type=String(20))  # brand, region, district or store
+    value: str = Field(sa_type=String(200))
+
+
 # --- Rollups: sufficient statistics per store x day and per store x month ---------------------------
 # Kept up to date by every import; metrics read these, never the raw rows. A period is answered from
 # the monthly tables for its whole months and the daily tables for the days at its edges.
