@@ -436,7 +436,7 @@ def _clean(value):
 
 def _demo(engine, settings: Settings, seed: int) -> int:
     from cx.ingest import load_frame
-    from cx.ingest.demo import demo_brand, record_demo_plans
+    from cx.ingest.demo import demo_brand, record_demo_plans, record_demo_users
 
     _upgrade(engine)
     brand = demo_brand(seed)
@@ -448,6 +448,7 @@ def _demo(engine, settings: Settings, seed: int) -> int:
         print(f"{kind:8} {summary.rows_loaded:>7} loaded, {summary.rows_duplicate:>7} already there")
     goals, actions = record_demo_plans(engine, brand)
     print(f"{'goals':8} {goals:>7} set, {actions:>7} action recorded")
+    print(f"{'users':8} {record_demo_users(engine, brand):>7} added, one per role (see users list)")
     return _prepare(engine, as_json=False)
 
 

@@ -479,3 +479,17 @@ def test_first_run_pages_show_the_goals(monkeypatch, demo_url):
     [at_risk] = [item.value for item in goals.markdown if item.value.startswith("- **#3** ")]
     # Markdown signs in the sentence are escaped: "31.7" is written "31\\.7" and shows as 31.7.
     assert at_risk.startswith("- **#3** NPS in Levant: ") and "\\." in at_risk and "% chance" in at_risk
+
+
+def test_demo_has_one_user_per_role_and_a_second_run_adds_none(demo_url, demo_engine, capsys):
+    from cx.store.users import list_users, visible_stores
+
+    roles = {user["email"]: user["role"] for user in list_users(demo_engine)}
+    assert roles == {"admin@demo": "admin", "exec@demo": "executive", "lead@demo": "cx_lead",
+                     "gulf@demo": "regional_manager", "st007@demo": "store_manager"}  # fmt: skip
+    assert visible_stores(demo_engine, "st007@demo") == {"ST007"}
+    gulf = visible_stores(demo_engine, "gulf@demo")
+    assert "ST007" in gulf and len(gulf) < 40
+    capsys.readouterr()
+    assert main(["demo", "--db", demo_url]) == 0
+    assert "users          0 added" in capsys.readouterr().out and len(list_users(demo_engine)) == 5

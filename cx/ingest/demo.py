@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from cx.store.catalogue import DEFAULT_TOUCHPOINTS
 from cx.store.records import GOAL_FIELDS, actions_for, goal_rows, insert_action, insert_goal
 from cx.store.scope import Scope
+from cx.store.users import add_user, list_users
 
 FRAME_KINDS = ("stores", "nps", "surveys", "reviews", "sales")
 SURVEY_ATTRIBUTES = ("staff_friendliness", "speed", "cleanliness", "product_availability", "value_for_money")
@@ -953,6 +954,31 @@ def record_demo_plans(engine: Engine, brand: DemoBrand) -> tuple[int, int]:
             insert_action(engine, **action)
             actions += 1
     return len(goals), actions
+
+
+def demo_users(brand: DemoBrand) -> list[dict]:
+    """One user per role on the demo brand, without passwords: the regional manager holds the
+    incident's region, the store manager its store (``python -m cx metrics --as gulf@demo``)."""
+    incident = brand.story["incident"]
+    region, store = incident["region"], incident["store_id"]
+    return [
+        {"email": "admin@demo", "role": "admin", "name": "Demo administrator", "grants": []},
+        {"email": "exec@demo", "role": "executive", "name": "Demo executive", "grants": []},
+        {"email": "lead@demo", "role": "cx_lead", "name": "Demo CX lead", "grants": []},
+        {"email": f"{region.lower()}@demo", "role": "regional_manager", "name": f"Demo manager, {region}",
+         "grants": [("region", region)]},
+        {"email": f"{store.lower()}@demo", "role": "store_manager", "name": f"Demo manager, {store}",
+         "grants": [("store", store)]},
+    ]  # fmt: skip
+
+
+def record_demo_users(engine: Engine, brand: DemoBrand) -> int:
+    """Add :func:`demo_users` that are not there yet; return how many were added."""
+    known = {user["email"] for user in list_users(engine)}
+    fresh = [user for user in demo_users(brand) if user["email"] not in known]
+    for user in fresh:
+        add_user(engine, user["email"], role=user["role"], name=user["name"], grants=user["grants"])
+    return len(fresh)
 
 
 # --- Checks -------------------------------------------------------------------------------
