@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cx.bidi import BIDI_PATTERN
 from cx.ingest.limits import DEFAULT_LIMITS, Limits
 from cx.ingest.mapping import ColumnMapping
 from cx.ingest.parsing import parse_dates, parse_numbers
@@ -26,7 +27,6 @@ SCALE_MIN_COUNT = 3
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 NOT_PRINTABLE_ASCII = r"[^\x20-\x7e]"  # ids with these need a closer look
 NOT_ASCII = r"[^\x00-\x7f]"
-BIDI_CONTROLS = r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # marks, embeddings, overrides, isolates
 
 
 class ScaleMismatchError(ValueError):
@@ -195,7 +195,7 @@ def _without_bidi_controls(raw: pd.Series) -> pd.Series:
     unusual = raw.str.contains(NOT_ASCII, regex=True).to_numpy(dtype=bool)
     if not unusual.any():
         return raw
-    return raw.mask(unusual, raw[unusual].str.replace(BIDI_CONTROLS, "", regex=True).str.strip())
+    return raw.mask(unusual, raw[unusual].str.replace(BIDI_PATTERN, "", regex=True).str.strip())
 
 
 def _wildcard(rescale: dict[str, tuple[float, float]], name: str) -> tuple[float, float] | None:

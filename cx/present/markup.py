@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+from cx.bidi import without_bidi_controls
+
 WHITE_SPACE = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")  # a browser shows each run as one space
 # Every ASCII punctuation character but a ":" before white space, which starts nothing (``:red[``,
 # ``:smile:`` and ``https:`` all go on at once) and reads better unescaped.
@@ -19,9 +20,9 @@ WORD_JOINER = "\u2060"
 
 
 def display_name(text: str) -> str:
-    """``text`` without the Unicode controls that reorder what follows them (U+202A-U+202E,
-    U+2066-U+2069, U+200E, U+200F), so a name cannot make the rest of its line read backwards."""
-    return text.translate(BIDI_CONTROLS)
+    """``text`` without bidirectional controls (:mod:`cx.bidi`), so a name cannot make the rest of its
+    line read backwards."""
+    return without_bidi_controls(text)
 
 
 def escape_markdown(text: object) -> str:
