@@ -178,17 +178,10 @@ def visible_stores(engine: Engine, email: str) -> frozenset[str] | None:
         raise ValueError(f"The user {found['email']} is disabled.")
     if ROLES[found["role"]].whole_brand:
         return None
-    stores: set[str] = set()
     with engine.connect() as connection:
-        for held in found["grants"]:
-            query = (
-                select(Store.store_id)
-                .join(Region, Store.region_id == Region.id)
-                .join(Brand, Region.brand_id == Brand.id)
-                .outerjoin(District, Store.district_id == District.id)
-                .where(GRANT_LEVELS[held["level"]] == held["value"])
-            )
-            stores |= set(connection.execute(query).scalars())
+        stores = set().union(
+            *(_stores_named(connection, held["level"], held["value"]) for held in found["grants"])
+        )
     return frozenset(stores)
 
 
@@ -204,6 +197,18 @@ def _user_row(connection, email: str):
     return found
 
 
+def _stores_named(connection, level: str, value: str) -> set[str]:
+    """The stores a grant of ``level`` ``value`` covers (a brand, region or district: every store in it)."""
+    query = (
+        select(Store.store_id)
+        .join(Region, Store.region_id == Region.id)
+        .join(Brand, Region.brand_id == Brand.id)
+        .outerjoin(District, Store.district_id == District.id)
+        .where(GRANT_LEVELS[level] == value)
+    )
+    return set(connection.execute(query).scalars())
+
+
 def _add_grant(connection, user_id: int, role: str, level: str, value: str) -> None:
     """Record a grant that names something there is, at a level the role takes."""
     allowed = role_of(role).grant_levels
@@ -211,13 +216,7 @@ def _add_grant(connection, user_id: int, role: str, level: str, value: str) -> N
         raise ValueError(f"The {role} role reads the whole brand; it takes no grants.")
     if level not in allowed:
         raise ValueError(f"The {role} role takes grants of {' or '.join(sorted(allowed))}, not {level}.")
-    named = select(GRANT_LEVELS[level]).where(GRANT_LEVELS[level] == value).limit(1)
-    if level != "store":
-        named = named.select_from(Store).join(Region, Store.region_id == Region.id)
-        named = named.join(Brand, Region.brand_id == Brand.id).outerjoin(
-            District, Store.district_id == District.id
-        )
-    if connection.execute(named).first() is None:
+    if not _stores_named(connection, level, value):
         raise ValueError(f"There is no {level} {value!r} with stores; check the name (names are exact).")
     exists = connection.execute(
         select(AccessGrant.id).where(
@@ -246,13 +245,7 @@ def granted_scope(engine: Engine, email: str, scope: Scope) -> Scope:
         raise OutsideGrant(f"Store {scope.store!r} is outside what {who} may see.")
     if scope.region is not None:
         with engine.connect() as connection:
-            in_region = set(
-                connection.execute(
-                    select(Store.store_id)
-                    .join(Region, Store.region_id == Region.id)
-                    .where(Region.name == scope.region)
-                ).scalars()
-            )
+            in_region = _stores_named(connection, "region", scope.region)
         if not in_region & visible:
             raise OutsideGrant(f"Region {scope.region!r} is outside what {who} may see.")
     return replace(scope, visible_stores=visible)
