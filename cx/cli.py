@@ -1,5 +1,5 @@
 """The command line: ``python -m cx init | demo | load | prepare | metrics | compare | consistency | drivers |
-explain | batches | goals | actions | users``.
+explain | batches | goals | actions | users | audit``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error,
 3 refused: ``--as`` names a user who may not read, or a store or region outside their grant.
@@ -21,12 +21,14 @@ import pandas as pd
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cx.access.commands import add_user_commands, run_users
+from cx.access.viewer import WRITE_WORDS, Viewer, check_write, viewer_for
 from cx.config import Settings, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
 from cx.ingest.wording import plural
 from cx.periods import Period
+from cx.store.audit import ACTIONS, events
 from cx.store.schema import upgrade_schema
 from cx.store.scope import Scope
 from cx.store.users import OutsideGrant, granted_scope
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-updates", action="store_true", help="with --strict: a stores file may change existing stores"
     )
     load.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    _as_option(load, "import as this user (refused unless their role imports)")
     load.add_argument(
         "--no-prepare",
         dest="prepare",
@@ -136,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="print one JSON object")
     _record_commands(commands, common)
     add_user_commands(commands, common)
+
+    audit = commands.add_parser("audit", parents=[common], help="the audit log: who did what, newest first")
+    audit.add_argument("--json", action="store_true", help="print one JSON object")
+    audit.add_argument("--limit", type=int, metavar="N", help="at most N events")
+    audit.add_argument("--actor", metavar="EMAIL", help="only this person's events (an e-mail or OS user)")
+    audit.add_argument("--action", choices=ACTIONS, metavar="ACTION", help="only this action: %(choices)s")
+    audit.add_argument("--since", metavar="YYYY-MM-DD", help="only events on or after this day")
+    _as_option(audit, "read as this user (refused unless an administrator)")
     return parser
 
 
@@ -143,6 +154,7 @@ def _record_commands(commands, common: argparse.ArgumentParser) -> None:
     """``batches list | undo ID``, ``goals list | edit ID``, ``actions list | edit ID``."""
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print one JSON object")
+    _as_option(as_json, "act as this user: only what their role and grant allow")
     leaf = {"parents": [common, as_json]}
     batches = commands.add_parser("batches", help="list import batches, or undo one").add_subparsers(
         dest="action", required=True
@@ -166,6 +178,24 @@ def _record_commands(commands, common: argparse.ArgumentParser) -> None:
         )
         for name in fields:
             edit.add_argument(name, metavar="YYYY-MM-DD" if name in ("--start", "--end", "--date") else None)
+
+
+def _as_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL", help=help)
+
+
+def _acting(engine, args, write: str | None = None) -> Viewer | None:
+    """The ``--as`` user as a viewer (None without ``--as``: the operating-system user, who may do
+    everything); :class:`OutsideGrant` for an unknown or disabled user, or a role that may not ``write``."""
+    if not getattr(args, "as_user", None):
+        return None
+    try:
+        viewer = viewer_for(engine, args.as_user)
+    except ValueError as error:
+        raise OutsideGrant(str(error)) from None
+    if write and not viewer.may(write):
+        raise OutsideGrant(f"{viewer.email} ({viewer.role.replace('_', ' ')}) may not {WRITE_WORDS[write]}.")
+    return viewer
 
 
 def _read_options() -> argparse.ArgumentParser:
@@ -207,17 +237,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(engine, settings, args.seed)
         if args.command == "load":
-            return _load(engine, settings, args)
+            _upgrade(engine)
+            return _load(engine, settings, args, _acting(engine, args, "imports"))
         if args.command == "prepare":
             return _prepare(engine, args.json)
         if args.command == "batches":
+            _upgrade(engine)
+            _acting(engine, args, "imports")
             return _batches(engine, args)
         if args.command == "users":
             _upgrade(engine)
             return run_users(engine, args)
         if args.command in ("goals", "actions"):
-            return _records(engine, args)
+            _upgrade(engine)
+            return _records(engine, args, _acting(engine, args))
+        if args.command == "audit":
+            _upgrade(engine)
+            _acting(engine, args, "users")
+            return _audit(engine, args)
         return _report(engine, args)
+    except OutsideGrant as refused:
+        print(f"python -m cx {args.command}: {refused}", file=sys.stderr)
+        return OUTSIDE_GRANT
     except UsageError as error:
         print(f"python -m cx {args.command}: {error}", file=sys.stderr)
         return 2
@@ -227,13 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
 
 
-def _load(engine, settings: Settings, args) -> int:
+def _load(engine, settings: Settings, args, viewer: Viewer | None) -> int:
     options = _import_options(args)
-    _upgrade(engine)
     try:
         summary = load_file(
-            engine, args.kind, args.file, options, reports_dir=settings.reports_dir, progress=_progress_bar()
-        )
+            engine, args.kind, args.file, options, reports_dir=settings.reports_dir, progress=_progress_bar(),
+            imported_by=viewer.email if viewer else None,
+        )  # fmt: skip
     except FileNotFoundError:
         summary = ImportSummary(
             kind=args.kind, file=str(args.file), error=f"File {str(args.file)!r} does not exist."
@@ -286,16 +327,17 @@ def _batches(engine, args) -> int:
     return 0
 
 
-def _records(engine, args) -> int:
-    """``goals`` and ``actions``: list them, or change one at the version the caller read."""
+def _records(engine, args, viewer: Viewer | None) -> int:
+    """``goals`` and ``actions``: list them (those the ``--as`` user may see), or change one at the
+    version the caller read (if the user's role and grant allow it)."""
     from cx.analysis.explain import update_action
     from cx.analysis.goals import list_goals, update_goal
-    from cx.store.records import action_rows
+    from cx.store.records import action_row, action_rows, goal_row
 
-    _upgrade(engine)
     noun = args.command[:-1]
+    scope = viewer.scope() if viewer else Scope()
     if args.action == "list":
-        rows = list_goals(engine) if noun == "goal" else action_rows(engine, scope=Scope())
+        rows = list_goals(engine, scope=scope) if noun == "goal" else action_rows(engine, scope=scope)
         if args.json:
             print(json.dumps({args.command: _clean(rows.to_dict("records"))}, ensure_ascii=False))
         else:
@@ -312,14 +354,45 @@ def _records(engine, args) -> int:
         fields["action_date"] = _iso_date("--date", fields["action_date"])
     if not fields:
         raise UsageError(f"give at least one of {', '.join(given)} to change.")
+    if viewer is not None:
+        if noun == "goal":
+            record = goal_row(engine, args.id, scope=scope)
+        else:
+            seen = args.id in set(action_rows(engine, scope=scope)["id"])
+            record = action_row(engine, args.id) if seen else None
+        if record is None:
+            raise OutsideGrant(f"There is no {noun} {args.id} among those {viewer.email} may see.")
+        check_write(engine, viewer, args.command, record["scope_type"], record["scope_value"])
     try:
-        change(engine, args.id, version=args.version, **fields)
+        change(engine, args.id, version=args.version, updated_by=viewer.email if viewer else None, **fields)
     except ValueError as error:
         return _fail(str(error))
     if args.json:
         print(json.dumps({noun: {"id": args.id, "version": args.version + 1}}))
     else:
         print(f"{noun.capitalize()} #{args.id} saved; it is now at version {args.version + 1}.")
+    return 0
+
+
+def _audit(engine, args) -> int:
+    """``audit``: the events, newest first, as JSON or one line each."""
+    since = _iso_date("--since", args.since) if args.since else None
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit {args.limit} must be 1 or more.")
+    _upgrade(engine)
+    found = events(engine, limit=args.limit, actor=args.actor, action=args.action, since=since)
+    if args.json:
+        print(json.dumps({"events": _clean(found), "count": len(found)}, ensure_ascii=False))
+        return 0
+    for event in found:
+        detail = " ".join(
+            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in event["detail"].items()
+        )
+        print(
+            f"{event['at']:%Y-%m-%d %H:%M:%S}  {event['actor']}  {event['action']}  {event['scope']}  {detail}"
+        )
+    if not found:
+        print("No audit events match." if args.actor or args.action or since else "No audit events yet.")
     return 0
 
 

@@ -19,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'cx.db'}"
 CURRENCY_VARIABLE = "CX_CURRENCY"
-DASHBOARD_USER = "dashboard"  # who the dashboard's changes are recorded as until it has a sign-in
+DASHBOARD_USER = "dashboard"  # who the open dashboard's changes are recorded as (no users exist yet)
+SESSION_HOURS_VARIABLE = "CX_SESSION_HOURS"
 
 
 def local_user() -> str:
@@ -55,6 +56,26 @@ def currency_code(value: str | None = None) -> str | None:
             f"got {raw!r}."
         )
     return code
+
+
+def session_hours(value: str | None = None) -> float:
+    """How long a dashboard sign-in lasts: ``value`` or else ``CX_SESSION_HOURS``, default 12 hours.
+
+    >>> session_hours("0.5")
+    0.5
+    """
+    raw = os.environ.get(SESSION_HOURS_VARIABLE, "") if value is None else value
+    if not raw.strip():
+        return 12.0
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 24 * 30:
+        raise ValueError(
+            f"{SESSION_HOURS_VARIABLE} must be a number of hours above 0 and at most 720; got {raw!r}."
+        )
+    return hours
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ REQUIRE_BROWSER = os.environ.get("CX_REQUIRE_BROWSER") == "1"
 VIEWPORT = {"width": 1400, "height": 900}
 RENDER_TIMEOUT_MS = 30_000
 ERROR_BOX = "[data-testid='stException']"
+DATABASES: dict[str, str] = {}  # base URL of a running dashboard -> its database URL
 
 
 def browser_unavailable_reason() -> str | None:
@@ -63,6 +65,29 @@ def browser():
         chromium.close()
     finally:
         playwright.stop()
+
+
+def sign_in_as_demo_user(page, app_url: str, label: str) -> None:
+    """Sign in on the demo brand's picker as the demo user whose label starts with ``label``
+    (e.g. ``Demo administrator``), then wait for the executive summary."""
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.get_by_role("button", name="Sign in as this demo user").wait_for(timeout=RENDER_TIMEOUT_MS)
+    picker = page.locator("input[aria-label='Sign in as a demo user']")
+    picker.click()
+    page.get_by_role("option", name=label).first.click()
+    page.get_by_role("button", name="Sign in as this demo user").click()
+    wait_until_rendered(page, "Executive summary")
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, app_url):
+    """A browser context signed in as the demo administrator: its pages share the session cookie."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    sign_in_as_demo_user(page, app_url, "Demo administrator")
+    page.close()
+    yield context
+    context.close()
 
 
 def free_port() -> int:
@@ -118,6 +143,7 @@ def app_url(tmp_path_factory):
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_until_healthy(server, base_url, log)
+        DATABASES[base_url] = database_url
         yield base_url
     finally:
         server.terminate()
@@ -202,8 +228,8 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("name", "path", "title", "extra_check"), PAGES, ids=[page[0] for page in PAGES])
-def test_page_renders_in_the_browser(browser, app_url, name, path, title, extra_check):
-    page = browser.new_page(viewport=VIEWPORT)
+def test_page_renders_in_the_browser(signed_in, app_url, name, path, title, extra_check):
+    page = signed_in.new_page()
     try:
         page.goto(f"{app_url}{path}", wait_until="domcontentloaded")
         try:
@@ -220,10 +246,10 @@ def test_page_renders_in_the_browser(browser, app_url, name, path, title, extra_
         page.close()
 
 
-def test_investigate_link_from_compare_opens_that_store(browser, app_url):
+def test_investigate_link_from_compare_opens_that_store(signed_in, app_url):
     """A real click on an "Investigate" link: the sidebar (still holding "All stores" from the compare page)
     follows the link's store, and the investigation is of that store."""
-    page = browser.new_page(viewport=VIEWPORT)
+    page = signed_in.new_page()
     try:
         page.goto(f"{app_url}/compare", wait_until="domcontentloaded")
         wait_until_rendered(page, "Compare locations")
@@ -239,10 +265,10 @@ def test_investigate_link_from_compare_opens_that_store(browser, app_url):
         page.close()
 
 
-def test_drilling_down_puts_the_step_in_the_address_bar(browser, app_url):
-    """A drill-down button changes the URL; opening that URL again shows the same store."""
-    page = browser.new_page(viewport=VIEWPORT)
-    again = browser.new_page(viewport=VIEWPORT)
+def test_drilling_down_puts_the_step_in_the_address_bar(signed_in, app_url):
+    """A drill-down button changes the URL; opening that URL again (signed in) shows the same store."""
+    page = signed_in.new_page()
+    again = signed_in.new_page()
     try:
         page.goto(f"{app_url}/root_cause", wait_until="domcontentloaded")
         wait_until_rendered(page, "Root cause")
@@ -259,3 +285,44 @@ def test_drilling_down_puts_the_step_in_the_address_bar(browser, app_url):
     finally:
         page.close()
         again.close()
+
+
+def test_a_regional_manager_sees_only_their_region_and_stays_signed_in(browser, app_url):
+    """gulf@demo in Chromium: every page names only Gulf stores, a reload keeps the sign-in (the session
+    cookie), an address naming another region shows the refusal and no data, and signing out ends it."""
+    from cx.config import make_engine
+    from cx.store.queries import store_directory
+
+    directory = store_directory(make_engine(DATABASES[app_url]))
+    outside = directory.loc[directory["region"] != "Gulf"]
+    forbidden = re.compile(
+        r"\b(" + "|".join(map(re.escape, [*outside["store_id"], *outside["region"].unique()])) + r")\b"
+    )
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.get_by_role("button", name="Sign in as this demo user").wait_for(timeout=RENDER_TIMEOUT_MS)
+        save_full_page_screenshot(page, SCREENSHOTS / "sign-in.png")
+        sign_in_as_demo_user(page, app_url, "Demo manager, Gulf")
+        for name, path, title, _ in PAGES:
+            page.goto(f"{app_url}{path}", wait_until="domcontentloaded")
+            wait_until_rendered(page, title)
+            if name in ("summary", "compare"):
+                save_full_page_screenshot(page, SCREENSHOTS / f"gulf-{name}.png")
+            text = page.locator("body").inner_text()
+            assert "Signed in as" in text, f"{name}: signed out by the page load"
+            leaked = sorted(set(forbidden.findall(text)))
+            assert not leaked, f"{name}: shows {leaked}, outside the Gulf grant"
+        other = outside["region"].iloc[0]
+        page.goto(f"{app_url}/compare?region={other}", wait_until="domcontentloaded")
+        page.get_by_text("This address names a region that is not among").wait_for(timeout=RENDER_TIMEOUT_MS)
+        assert not forbidden.findall(page.locator("body").inner_text())
+        page.goto(app_url, wait_until="domcontentloaded")
+        wait_until_rendered(page, "Executive summary")
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in as this demo user").wait_for(timeout=RENDER_TIMEOUT_MS)
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("button", name="Sign in as this demo user").wait_for(timeout=RENDER_TIMEOUT_MS)
+    finally:
+        context.close()

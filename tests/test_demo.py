@@ -469,12 +469,26 @@ def test_goal_chart_domain_pads_past_a_target_at_the_edge():
     assert progress_domain(below, 0.0) == pytest.approx([-31.5, 1.5])
 
 
+def test_the_demo_brand_asks_to_sign_in_and_offers_its_users(monkeypatch, demo_url):
+    first = open_page(monkeypatch, demo_url, "ui/summary.py")
+    assert [title.value for title in first.title] == ["Sign in"]
+    picker = first.selectbox(key="sign_in_demo_user")
+    assert picker.options == ["Demo administrator · Administrator", "Demo executive · Executive",
+                              "Demo manager, Gulf · Regional manager", "Demo CX lead · CX lead",
+                              "Demo manager, ST007 · Store manager"]  # fmt: skip
+    picker.set_value("gulf@demo")
+    first.button(key="sign_in_demo").click().run()
+    assert first.title[0].value == "Executive summary"
+    assert first.caption[0].value.startswith("Your ") and " stores · " in first.caption[0].value
+    assert first.sidebar.selectbox(key="filter_region").options == ["All", "Gulf"]
+
+
 def test_first_run_pages_show_the_goals(monkeypatch, demo_url):
-    summary = open_page(monkeypatch, demo_url, "ui/summary.py")
+    summary = open_page(monkeypatch, demo_url, "ui/summary.py", user="admin@demo")
     assert not summary.exception
     counts = {metric.label: metric.value for metric in summary.metric}
     assert counts["On track"] == "2" and counts["At risk"] == "1"
-    goals = open_page(monkeypatch, demo_url, "ui/goals.py")
+    goals = open_page(monkeypatch, demo_url, "ui/goals.py", user="admin@demo")
     assert not goals.exception and not goals.error
     [at_risk] = [item.value for item in goals.markdown if item.value.startswith("- **#3** ")]
     # Markdown signs in the sentence are escaped: "31.7" is written "31\\.7" and shows as 31.7.

@@ -295,11 +295,13 @@ def test_tiny_store_says_the_sample_is_too_small(monkeypatch, brand_url):
     assert not [b for b in app.button if b.key.startswith("root_go_")]
 
 
-def test_unknown_store_in_the_url_falls_back_to_the_brand(monkeypatch, brand_url):
+def test_unknown_store_in_the_url_is_refused_and_shows_nothing(monkeypatch, brand_url):
     app = open_page(monkeypatch, brand_url, store="NOPE", touchpoint="Delivery")
-    assert app.selectbox(key="filter_store").value == "All"
-    assert param(app, "store") is None and param(app, "touchpoint") is None
-    assert "Across the brand" in texts(app)
+    assert [error.value for error in app.error] == [
+        "This address names a store that is not among the stores you may see (`store=` in the address), so "
+        "nothing is shown."
+    ]
+    assert not app.title and not app.dataframe and "NOPE" not in texts(app)
 
 
 def test_period_mode_compares_the_sidebar_period(monkeypatch, brand_url):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cx.analysis.executive import brand_benchmark
 from cx.analysis.locations import (
     funnel_curve,
     league_order,
@@ -15,6 +16,7 @@ from cx.metrics.registry import COMPARABLE, METRICS, label
 from cx.metrics.tables import metric_table
 from cx.present import charts
 from cx.present import root_cause as investigation
+from cx.present.benchmark import benchmark_sentence
 from cx.present.markup import display_name, escape_markdown
 from cx.store.queries import store_directory
 from cx.store.scope import Scope
@@ -90,12 +92,19 @@ table["rank_range"] = [
     f"{low:.0f} to {high:.0f}" for low, high in zip(table["rank_low"], table["rank_high"], strict=True)
 ]
 small = int((table["n"] < SMALL_N).sum())
+overall = "your stores'" if caching.viewer().confined else "brand"
 st.caption(
-    f"{count_phrase(len(table), 'store')} · brand {spec.short_label} {spec.format_level(funnel['target'])} · "
+    f"{count_phrase(len(table), 'store')} · {overall} {spec.short_label} {spec.format_level(funnel['target'])} · "
     f"limits in force: {funnel['limits']} (over-dispersion φ = {funnel['phi']:.2f})"
     + (f" · {count_phrase(small, 'store')} {'has' if small == 1 else 'have'} fewer than {SMALL_N} "
        f"{spec.n_unit}: read {'its rank range' if small == 1 else 'their rank ranges'}" if small else "")
 )  # fmt: skip
+
+if caching.viewer().confined:
+    benchmark = caching.cached(brand_benchmark, period=filters.period)
+    row = benchmark.set_index("metric").loc[metric] if metric in set(benchmark["metric"]) else None
+    if row is not None and row["stores"]:
+        st.caption(f"Brand benchmark, all {row['stores']:,} stores: {benchmark_sentence(row)}")
 
 clicked = funnel_clicks()
 st.subheader("League table")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from cx.analysis.health import SOURCE_LABELS, data_health, health_findings, weekly_volume
 from cx.analysis.prepare import prepare_in_background
-from cx.config import DASHBOARD_USER, Settings
+from cx.config import Settings
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_bytes, preview_mapping
 from cx.ingest.limits import Limits
 from cx.ingest.mapping import IGNORE, ColumnMappingError
@@ -239,7 +239,7 @@ def _run_import(kind: str, upload, options: ImportOptions) -> None:
             reports_dir=Settings.from_env().reports_dir,
             progress=progress,
             remedies=PAGE_REMEDIES,
-            imported_by=DASHBOARD_USER,
+            imported_by=caching.author(),
             limits=_limits(),
         )
     except ImportFailed as failure:
@@ -292,7 +292,6 @@ def _show_summary(summary: ImportSummary) -> None:
             file_name=f"{Path(summary.file).stem}-rejects.csv",
             key="data_rejects_download",
             icon=None,
-            on_click="ignore",
         )
 
 
@@ -438,7 +437,7 @@ def _undo_section(loaded: pd.DataFrame) -> None:
         ):
             st.session_state.pop(UNDO_ASKED)
             with shown_as_error():
-                undone = undo_batch(caching.engine(), int(asked), undone_by=DASHBOARD_USER)
+                undone = undo_batch(caching.engine(), int(asked), undone_by=caching.author())
                 rows = sum(undone["removed"].values())
                 st.session_state[UNDONE] = f"Batch {asked} undone: {plural(rows)} removed."
                 prepare_in_background(caching.engine())
@@ -478,7 +477,6 @@ def _health_section(health: pd.DataFrame) -> None:
         file_name="data-health.csv",
         key="data_health_download",
         icon=None,
-        on_click="ignore",
     )
 
     loaded = [source for source in SOURCE_LABELS if source not in summary["never_loaded"]]
@@ -502,26 +500,28 @@ def _health_section(health: pd.DataFrame) -> None:
         file_name=f"{source}-rows-per-week.csv",
         key="data_volume_download",
         icon=None,
-        on_click="ignore",
     )
 
 
 st.title("Data")
 health = caching.cached(data_health)
-if health.empty:
+if health.empty and caching.viewer().may("imports"):
     st.info(
         "No data is loaded yet. Import a stores file below, then NPS, survey, review or sales files "
         "(or load the demo brand with `python -m cx demo`)."
     )
+elif health.empty:
+    st.info("No data is loaded for your stores yet; an administrator imports it.")
 
-st.header("Import a file")
-with shown_as_error():
-    _import_section()
-if LAST_IMPORT in st.session_state:
-    _show_summary(st.session_state[LAST_IMPORT])
+if caching.viewer().may("imports"):
+    st.header("Import a file")
+    with shown_as_error():
+        _import_section()
+    if LAST_IMPORT in st.session_state:
+        _show_summary(st.session_state[LAST_IMPORT])
 
-st.header("Import history")
-_history_section()
+    st.header("Import history")
+    _history_section()
 
 st.header("Data health")
 if health.empty:

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cx.analysis import goals
-from cx.config import DASHBOARD_USER, currency_code
+from cx.config import currency_code
 from cx.present import charts
 from cx.present.markup import display_name, escape_markdown
 from cx.store import queries
@@ -46,7 +46,7 @@ if notice:
     st.success(notice)
 
 # Read fresh on every run: goals change without an import, and the data cache follows imports only.
-progress = goals.goal_progress(engine, as_of=filters.latest)
+progress = caching.fresh(goals.goal_progress, as_of=filters.latest)
 
 if progress.empty:
     st.info("No goals yet. Set the first one below: a metric, who it is for, the period and the target.")
@@ -106,70 +106,90 @@ else:
             "track: under 30 %."
         )
 
-st.subheader("New goal")
-scope_type = st.selectbox("Goal for", goals.SCOPE_TYPES, format_func=str.capitalize, key="goal_scope_type")
-scope_values = goals.scope_options(directory, scope_type)
-with st.form("goal_form"):
-    metric = st.selectbox("Metric", list(goals.METRICS), format_func=lambda m: goals.METRICS[m].label, key="goal_metric")  # fmt: skip
-    scope_value = st.selectbox(
-        scope_type.capitalize(),
-        list(scope_values),
-        format_func=lambda v: display_name(scope_values[v]),
-        key="goal_scope_value",
-    )
-    start_column, end_column, target_column = st.columns(3)
-    start = start_column.date_input("Period start", dt.date(filters.latest.year, 1, 1), key="goal_start")
-    end = end_column.date_input("Period end", dt.date(filters.latest.year, 12, 31), key="goal_end")
-    target = target_column.number_input("Target", value=None, step=1.0, key="goal_target",
-                                        help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total"
-                                        + (f" in {currency}" if currency else ""))  # fmt: skip
-    created = st.form_submit_button("Create goal", type="primary", key="goal_create")
-if created:
-    with shown_as_error():
-        goal_id = goals.create_goal(
-            engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
-            period_start=start, period_end=end, target=target, created_by=DASHBOARD_USER,
-        )  # fmt: skip
-        st.session_state["goal_notice"] = f"Goal #{goal_id} created."
-        st.rerun()
 
-if not progress.empty:
-    st.subheader("Change or delete a goal")
-    labels = dict(zip(progress["id"], progress["label"], strict=True))
-    goal_id = st.selectbox(
-        "Goal", list(labels), format_func=lambda g: display_name(labels[g]), key="goal_pick"
-    )
-    chosen = progress.set_index("id").loc[goal_id]
-    if st.session_state.get(READ, (None,))[0] != goal_id:
-        st.session_state[READ] = (goal_id, int(chosen["version"]))
-    version = st.session_state[READ][1]  # a save carries it: a change saved meanwhile is not overwritten
-    refused = st.session_state.pop("goal_refused", None)
-    if refused:
-        st.error(escape_markdown(refused))
-    with st.form("goal_edit_form"):
+def refuse(refusal: str | None) -> None:
+    """Raise the refusal of a change as ``ValueError`` (shown where the change was asked)."""
+    if refusal:
+        raise ValueError(refusal)
+
+
+def editors() -> None:
+    """The new-goal form and the editor of existing goals, for roles that set goals (within their grant)."""
+    scope_types = ("region", "store") if caching.viewer().confined else goals.SCOPE_TYPES
+    st.subheader("New goal")
+    scope_type = st.selectbox("Goal for", scope_types, format_func=str.capitalize, key="goal_scope_type")
+    scope_values = goals.scope_options(directory, scope_type)
+    with st.form("goal_form"):
+        metric = st.selectbox("Metric", list(goals.METRICS), format_func=lambda m: goals.METRICS[m].label, key="goal_metric")  # fmt: skip
+        scope_value = st.selectbox(
+            scope_type.capitalize(),
+            list(scope_values),
+            format_func=lambda v: display_name(scope_values[v]),
+            key="goal_scope_value",
+        )
         start_column, end_column, target_column = st.columns(3)
-        new_start = start_column.date_input(
-            "Period start", chosen["period_start"], key=f"goal_edit_start_{goal_id}_{version}"
-        )
-        new_end = end_column.date_input(
-            "Period end", chosen["period_end"], key=f"goal_edit_end_{goal_id}_{version}"
-        )
-        new_target = target_column.number_input(
-            "Target", value=float(chosen["target"]), step=1.0, key=f"goal_edit_target_{goal_id}_{version}"
-        )
-        saved = st.form_submit_button("Save changes", key="goal_save")
-    if saved:
+        start = start_column.date_input("Period start", dt.date(filters.latest.year, 1, 1), key="goal_start")
+        end = end_column.date_input("Period end", dt.date(filters.latest.year, 12, 31), key="goal_end")
+        target = target_column.number_input("Target", value=None, step=1.0, key="goal_target",
+                                            help="NPS -100 to 100, CSAT top-2-box 0-100, CSAT mean and rating 1-5, revenue: the period total"
+                                            + (f" in {currency}" if currency else ""))  # fmt: skip
+        created = st.form_submit_button("Create goal", type="primary", key="goal_create")
+    if created:
         with shown_as_error():
-            saved_at_version(
-                lambda: goals.update_goal(engine, goal_id, version=version, updated_by=DASHBOARD_USER,
-                                          period_start=new_start, period_end=new_end, target=new_target),
-                f"Goal #{goal_id} changed.",
+            refuse(caching.write_refusal("goals", scope_type, scope_value))
+            goal_id = goals.create_goal(
+                engine, metric=metric, scope_type=scope_type, scope_value=scope_value,
+                period_start=start, period_end=end, target=target, created_by=caching.author(),
             )  # fmt: skip
-    confirmed = st.checkbox(
-        "Yes, delete this goal: this cannot be undone", key=f"goal_delete_confirm_{goal_id}"
-    )
-    if st.button("Delete goal", disabled=not confirmed, icon=":material/delete:", key="goal_delete"):
-        with shown_as_error():
-            saved_at_version(
-                lambda: goals.delete_goal(engine, goal_id, version=version), f"Goal #{goal_id} deleted."
+            st.session_state["goal_notice"] = f"Goal #{goal_id} created."
+            st.rerun()
+
+    if not progress.empty:
+        st.subheader("Change or delete a goal")
+        labels = dict(zip(progress["id"], progress["label"], strict=True))
+        goal_id = st.selectbox(
+            "Goal", list(labels), format_func=lambda g: display_name(labels[g]), key="goal_pick"
+        )
+        chosen = progress.set_index("id").loc[goal_id]
+        if st.session_state.get(READ, (None,))[0] != goal_id:
+            st.session_state[READ] = (goal_id, int(chosen["version"]))
+        version = st.session_state[READ][1]  # a save carries it: a change saved meanwhile is not overwritten
+        refused = st.session_state.pop("goal_refused", None)
+        if refused:
+            st.error(escape_markdown(refused))
+        with st.form("goal_edit_form"):
+            start_column, end_column, target_column = st.columns(3)
+            new_start = start_column.date_input(
+                "Period start", chosen["period_start"], key=f"goal_edit_start_{goal_id}_{version}"
             )
+            new_end = end_column.date_input(
+                "Period end", chosen["period_end"], key=f"goal_edit_end_{goal_id}_{version}"
+            )
+            new_target = target_column.number_input(
+                "Target", value=float(chosen["target"]), step=1.0, key=f"goal_edit_target_{goal_id}_{version}"
+            )
+            saved = st.form_submit_button("Save changes", key="goal_save")
+        if saved:
+            with shown_as_error():
+                refuse(caching.write_refusal("goals", chosen["scope_type"], chosen["scope_value"]))
+                saved_at_version(
+                    lambda: goals.update_goal(engine, goal_id, version=version, updated_by=caching.author(),
+                                              period_start=new_start, period_end=new_end, target=new_target),
+                    f"Goal #{goal_id} changed.",
+                )  # fmt: skip
+        confirmed = st.checkbox(
+            "Yes, delete this goal: this cannot be undone", key=f"goal_delete_confirm_{goal_id}"
+        )
+        if st.button("Delete goal", disabled=not confirmed, icon=":material/delete:", key="goal_delete"):
+            with shown_as_error():
+                refuse(caching.write_refusal("goals", chosen["scope_type"], chosen["scope_value"]))
+                saved_at_version(
+                    lambda: goals.delete_goal(engine, goal_id, version=version, deleted_by=caching.author()),
+                    f"Goal #{goal_id} deleted.",
+                )
+
+
+if caching.viewer().may("goals"):
+    editors()
+else:
+    st.caption("Your role sees the goals; administrators, CX leads and regional managers set them.")

@@ -10,6 +10,7 @@ from cx.analysis.goals import STATUSES, goal_progress
 from cx.metrics.registry import TREND, keys_for, label
 from cx.present import charts, maps
 from cx.present import root_cause as investigation
+from cx.present.benchmark import benchmark_table
 from cx.present.markup import escape_markdown
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
@@ -58,6 +59,12 @@ for column, tile in zip(columns, tiles, strict=True):
         links.investigate_link("Why?", metric=tile["metric"], mode="period",
                                help=f"Investigate what moved {tile['label']} in this period")  # fmt: skip
 
+if caching.viewer().confined:
+    benchmark = caching.cached(executive.brand_benchmark, period=filters.period)
+    st.caption("**Brand benchmark**: the whole brand in the same period, all stores together, and its median "
+               "store (no store is named)")  # fmt: skip
+    st.dataframe(benchmark_table(benchmark), hide_index=True, key="summary_benchmark")
+
 st.subheader("Trends")
 trend_period = executive.trend_window(filters.period)
 left, right = st.columns(2)
@@ -91,7 +98,7 @@ else:
     links.page_link(paths.COMPARE, label="Compare locations", icon=":material/leaderboard:")
 
 st.subheader("Goals")
-progress = goal_progress(caching.engine(), as_of=filters.latest)  # goals change between imports
+progress = caching.fresh(goal_progress, as_of=filters.latest)  # goals change between imports
 if progress.empty:
     st.info("No goals are set yet. Set targets per metric, scope and period on the Goals page.")
 else:

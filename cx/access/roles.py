@@ -38,6 +38,10 @@ ROLES = {
 }  # fmt: skip
 
 
+ROLE_LABELS = {"admin": "Administrator", "executive": "Executive", "cx_lead": "CX lead",
+               "regional_manager": "Regional manager", "store_manager": "Store manager"}  # fmt: skip
+
+
 def role_of(name: str) -> Role:
     """The role called ``name``; ``ValueError`` naming the roles there are otherwise."""
     try:

@@ -121,3 +121,27 @@ def _float(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return np.nan
+
+
+BENCHMARK_COLUMNS = ["metric", "label", "value", "low", "high", "n", "unit", "median_store", "stores"]
+
+
+def brand_benchmark(engine: Engine, *, period: Period) -> pd.DataFrame:
+    """The whole brand's KPI values as a benchmark for a manager who sees only some stores: per KPI
+    metric its value, 95 % interval and n over every store, and the median of the stores' values
+    (``stores``: how many stores have data). Aggregates only: no row names a store."""
+    brand = metric_table(engine, scope=Scope(), period=period, by=())
+    per_store = metric_table(engine, scope=Scope(), period=period, by=("store",))
+    row = brand.iloc[0] if len(brand) else pd.Series(dtype=float)
+    rows = []
+    for key in keys_for(KPI):
+        spec = METRICS[key]
+        values = pd.to_numeric(per_store[key], errors="coerce").dropna() if key in per_store else pd.Series()
+        rows.append({
+            "metric": key, "label": spec.short_label, "value": _float(row.get(key, np.nan)),
+            "low": _float(row.get(spec.low)) if spec.has_interval else np.nan,
+            "high": _float(row.get(spec.high)) if spec.has_interval else np.nan,
+            "n": _float(row.get(spec.n_column)) if spec.n_column else np.nan, "unit": spec.n_unit,
+            "median_store": float(values.median()) if len(values) else np.nan, "stores": len(values),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=BENCHMARK_COLUMNS)

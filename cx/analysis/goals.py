@@ -86,10 +86,11 @@ def update_goal(
     update_goal_row(engine, goal_id, goal, version=version, updated_by=updated_by)
 
 
-def delete_goal(engine: Engine, goal_id: int, *, version: int) -> None:
-    """Remove a goal for good, unless someone changed it after the version the caller read."""
+def delete_goal(engine: Engine, goal_id: int, *, version: int, deleted_by: str | None = None) -> None:
+    """Remove a goal for good, unless someone changed it after the version the caller read
+    (``deleted_by``: who, default the OS user)."""
     _goal_row(engine, goal_id)
-    delete_goal_row(engine, goal_id, version=version)
+    delete_goal_row(engine, goal_id, version=version, deleted_by=deleted_by)
 
 
 def list_goals(engine: Engine, *, scope: Scope | None = None) -> pd.DataFrame:
@@ -183,8 +184,11 @@ class _Observed:
     trend: Trend
 
 
-def goal_progress(engine: Engine, *, as_of: dt.date | None = None) -> pd.DataFrame:
-    """One row per goal: value so far, projection, chance of meeting the target and a status.
+def goal_progress(
+    engine: Engine, *, as_of: dt.date | None = None, scope: Scope | None = None
+) -> pd.DataFrame:
+    """One row per goal the scope's caller may see (default: every goal): value so far, projection,
+    chance of meeting the target and a status.
 
     ``as_of`` (default: the last day with data, as the sidebar periods) splits each goal period into
     the part observed and the part to come. For each goal:
@@ -209,7 +213,7 @@ def goal_progress(engine: Engine, *, as_of: dt.date | None = None) -> pd.DataFra
     """
     if as_of is None:
         as_of = latest_data_day(engine) or dt.date.today()
-    goals = list_goals(engine)
+    goals = list_goals(engine, scope=scope)
     rows = [{**goal, **_progress(engine, goal, as_of)} for goal in goals.to_dict("records")]
     return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
 

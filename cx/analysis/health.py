@@ -43,8 +43,9 @@ def weekly_volume(engine: Engine, *, source: str, scope: Scope | None = None) ->
     return filled.assign(rows=filled["rows"].fillna(0).astype("int64"))
 
 
-def data_health(engine: Engine) -> pd.DataFrame:
-    """One row per source and store: how much data there is and where weeks are missing.
+def data_health(engine: Engine, *, scope: Scope | None = None) -> pd.DataFrame:
+    """One row per source and store of ``scope`` (default: every store): how much data there is and
+    where weeks are missing.
 
     Columns: ``source``, ``store``, ``first`` and ``last`` date with data, ``rows``, ``rows_per_week``
     (rows divided by the weeks from the store's first week to the source's last week, both counted),
@@ -55,8 +56,9 @@ def data_health(engine: Engine) -> pd.DataFrame:
 
     Example: a store with rows in weeks 1, 2 and 5 has 2 empty weeks in 1 gap, the longest 2 weeks.
     """
-    stores = list(store_directory(engine)["store_id"])
-    frames = [_source_health(engine, source, stores) for source in SOURCES]
+    scope = (scope or Scope()).whole_brand()
+    stores = list(store_directory(engine, scope=scope)["store_id"])
+    frames = [_source_health(engine, source, stores, scope) for source in SOURCES]
     health = pd.concat([frame for frame in frames if len(frame)] or [frames[0]], ignore_index=True)
     return health[list(HEALTH_COLUMNS)]
 
@@ -116,8 +118,8 @@ def _weeks_with_rows(engine: Engine, source: str, scope: Scope) -> pd.DataFrame:
     return weeks.loc[weeks["rows"] > 0].sort_values(["store", "week"], ignore_index=True)
 
 
-def _source_health(engine: Engine, source: str, stores: list[str]) -> pd.DataFrame:
-    weeks = _weeks_with_rows(engine, source, Scope())
+def _source_health(engine: Engine, source: str, stores: list[str], scope: Scope) -> pd.DataFrame:
+    weeks = _weeks_with_rows(engine, source, scope)
     skipped = weeks.groupby("store")["week"].diff().div(WEEK).sub(1).fillna(0).astype("int64")
     runs = skipped.where(skipped > 0)
     per_store = weeks.assign(run=runs).groupby("store").agg(
@@ -127,7 +129,7 @@ def _source_health(engine: Engine, source: str, stores: list[str]) -> pd.DataFra
     health = (
         pd.DataFrame(index=pd.Index(stores, name="store"))
         .join(per_store)
-        .join(data_span(engine, source=source, scope=Scope()))
+        .join(data_span(engine, source=source, scope=scope))
     )
     last_week = per_store["last_week"].max() if len(per_store) else pd.NaT
     covered = (last_week - health["first_week"]) / WEEK + 1

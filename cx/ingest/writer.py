@@ -2,7 +2,8 @@
 
 Facts go in with ``INSERT ... ON CONFLICT DO NOTHING`` on their natural key, so a row already in the
 database counts as a duplicate and is never written twice. SQLite takes them through the driver's
-``executemany``; PostgreSQL through ``COPY`` into a temporary table.
+``executemany``; PostgreSQL through ``COPY`` into a temporary table. The batch's ``import`` event in the
+audit log commits with it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from cx.config import local_user
 from cx.ingest.plan import LoadPlan
 from cx.ingest.schema import DEFAULT_BRAND
+from cx.store import audit
 from cx.store.models import (
     Brand,
     District,
@@ -77,16 +79,18 @@ def write_batch(
     imported_by: str | None = None,
     refuse_updates: bool = False,
 ) -> WriteResult:
-    """Insert the plan's rows and record the batch (``imported_by``: who, default the OS user); all of
-    it commits, or none of it. A store's values before an update are kept for undoing the batch; with
-    ``refuse_updates`` a file that would change an existing store raises :class:`UpdatesRefused`."""
+    """Insert the plan's rows and record the batch and its ``import`` event (``imported_by``: who,
+    default the OS user); all of it commits, or none of it. A store's values before an update are kept
+    for undoing the batch; with ``refuse_updates`` a file that would change an existing store raises
+    :class:`UpdatesRefused`."""
+    imported_by = imported_by or local_user()
     with engine.begin() as connection:
         batch_id = connection.execute(
             insert(ImportBatch).values(
                 kind=plan.kind, file_name=file_name, sha256=sha256, rows_read=rows_read, rows_loaded=0,
                 rows_duplicate=0, rows_updated=0, rows_rejected=rows_rejected,
                 options=json.dumps(options, default=str), imported_at=dt.datetime.now(),
-                imported_by=imported_by or local_user(),
+                imported_by=imported_by,
             )
         ).inserted_primary_key[0]  # fmt: skip
         updated, changes = 0, []
@@ -113,6 +117,9 @@ def write_batch(
             .where(ImportBatch.id == batch_id)
             .values(rows_loaded=loaded, rows_duplicate=duplicate, rows_updated=updated)
         )
+        audit.record(connection, actor=imported_by, action="import", batch_id=batch_id, kind=plan.kind,
+                     file=file_name, rows_added=loaded, rows_updated=updated, rows_duplicate=duplicate,
+                     rows_rejected=rows_rejected)  # fmt: skip
     return WriteResult(
         batch_id=batch_id, loaded=loaded, duplicate=duplicate, updated=updated, changes=changes
     )

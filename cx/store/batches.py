@@ -4,7 +4,8 @@ Undoing a batch takes back exactly what it wrote, in one transaction (a refusal 
 nothing): its facts (with their survey attributes), the stores it created and the store values it
 changed (restored from ``store_change``, where the import kept them). The rollup buckets its facts fell
 in are recomputed from the rows left (:func:`cx.store.rollups.recompute_rollups`), so metrics return to
-their values before the import. The batch row stays, marked ``undone``, with who and when.
+their values before the import. The batch row stays, marked ``undone``, with who and when, and the undo
+is recorded in the audit log.
 
 Refused, with the reason: a batch already undone; a batch that changed stores before imports kept
 their earlier values (imported before schema revision 0007); a batch whose stores other batches' facts
@@ -23,6 +24,7 @@ import json
 from sqlalchemy import Connection, Date, Engine, delete, func, select, update
 
 from cx.config import local_user
+from cx.store import audit
 from cx.store.models import (
     Action,
     Brand,
@@ -96,11 +98,14 @@ def undo_batch(engine: Engine, batch_id: int, *, undone_by: str | None = None) -
         if created:
             removed["store"] = connection.execute(delete(Store).where(Store.batch_id == batch_id)).rowcount
         _refuse_lost_scopes(connection, batch_id, scopes_before - _scope_values(connection))
+        undone_by = undone_by or local_user()
         connection.execute(
             update(ImportBatch)
             .where(ImportBatch.id == batch_id)
-            .values(status="undone", undone_at=dt.datetime.now(), undone_by=undone_by or local_user())
+            .values(status="undone", undone_at=dt.datetime.now(), undone_by=undone_by)
         )
+        audit.record(connection, actor=undone_by, action="undo", batch_id=batch_id, kind=batch["kind"],
+                     file=batch["file_name"], removed=removed, restored=restored)  # fmt: skip
     return {"id": batch_id, "kind": batch["kind"], "file": batch["file_name"], "removed": removed,
             "restored": restored}  # fmt: skip
 

@@ -233,6 +233,33 @@ class AccessGrant(SQLModel, table=True):
     value: str = Field(sa_type=String(200))
 
 
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, to which part of the brand (``detail``: JSON, never a password or a hash).
+    Append-only: the database refuses to change or delete a row (triggers of revision 0009)."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=DateTime, index=True)
+    actor: str = Field(sa_type=String(320))  # an e-mail, or the operating-system user of the CLI
+    action: str = Field(sa_type=String(40))  # one of cx.store.audit.ACTIONS
+    scope: str = Field(sa_type=String(400))
+    detail: str = Field(sa_type=Text)
+
+
+class SignInSession(SQLModel, table=True):
+    """A dashboard sign-in that outlives a page reload: the browser holds a random token in a cookie,
+    the database only its SHA-256; it ends at ``expires_at``, at sign-out, or when the user is disabled."""
+
+    __tablename__ = "sign_in_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    email: str = Field(sa_type=String(320), index=True)
+    method: str = Field(sa_type=String(20))  # password, demo or sso
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    expires_at: dt.datetime = Field(sa_type=DateTime)
+    ended_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+
+
 # --- Rollups: sufficient statistics per store x day and per store x month ---------------------------
 # Kept up to date by every import; metrics read these, never the raw rows. A period is answered from
 # the monthly tables for its whole months and the daily tables for the days at its edges.

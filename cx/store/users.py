@@ -3,6 +3,9 @@
 A user's e-mail is their name here (stored lower-case). A role that reads the whole brand needs no
 grant; a regional or store manager sees the stores their grants name (a brand, region or district
 grants every store in it), and nothing when they have none.
+
+Every change and every sign-in, refused or not, is recorded in the audit log (:mod:`cx.store.audit`) in
+the transaction that makes it; ``actor`` is who made a change (default: the OS user).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from cx.access.passwords import hash_password, password_matches
 from cx.access.roles import ROLES, role_of
+from cx.config import local_user
+from cx.store import audit
 from cx.store.models import AccessGrant, AppUser, Brand, District, Region, Store
 from cx.store.scope import Scope
 
@@ -47,6 +52,7 @@ def add_user(
     name: str | None = None,
     password: str | None = None,
     grants: list[tuple[str, str]] = (),
+    actor: str | None = None,
 ) -> dict:
     """Create a user with ``role``, an optional password (hashed) and grants; returns it as listed."""
     email, role = normal_email(email), role_of(role).name
@@ -62,18 +68,23 @@ def add_user(
         ).inserted_primary_key[0]  # fmt: skip
         for level, value in grants:
             _add_grant(connection, user_id, role, level, value)
+        granted = [f"{level} {value}" for level, value in grants]
+        audit.record(connection, actor=actor or local_user(), action="user_add", email=email, role=role,
+                     grants=granted, with_password=bool(password))  # fmt: skip
     return user(engine, email)
 
 
-def grant(engine: Engine, email: str, level: str, value: str) -> dict:
+def grant(engine: Engine, email: str, level: str, value: str, *, actor: str | None = None) -> dict:
     """Let the user see ``level`` ``value`` too (a region, a store ...)."""
     with engine.begin() as connection:
         found = _user_row(connection, email)
         _add_grant(connection, found["id"], found["role"], level, value)
+        audit.record(connection, actor=actor or local_user(), action="user_grant", scope=f"{level} {value}",
+                     email=found["email"])  # fmt: skip
     return user(engine, email)
 
 
-def revoke(engine: Engine, email: str, level: str, value: str) -> dict:
+def revoke(engine: Engine, email: str, level: str, value: str, *, actor: str | None = None) -> dict:
     """Take one grant away; ``ValueError`` when the user did not hold it."""
     with engine.begin() as connection:
         found = _user_row(connection, email)
@@ -82,20 +93,23 @@ def revoke(engine: Engine, email: str, level: str, value: str) -> dict:
                 AccessGrant.user_id == found["id"], AccessGrant.level == level, AccessGrant.value == value
             )
         ).rowcount
-    if not removed:
-        raise ValueError(f"{found['email']} holds no grant of {level} {value!r}.")
+        if not removed:
+            raise ValueError(f"{found['email']} holds no grant of {level} {value!r}.")
+        audit.record(connection, actor=actor or local_user(), action="user_revoke", scope=f"{level} {value}",
+                     email=found["email"])  # fmt: skip
     return user(engine, email)
 
 
-def disable(engine: Engine, email: str) -> dict:
+def disable(engine: Engine, email: str, *, actor: str | None = None) -> dict:
     """The user can no longer sign in, and a session of theirs ends at its next rerun."""
     with engine.begin() as connection:
         found = _user_row(connection, email)
         connection.execute(update(AppUser).where(AppUser.id == found["id"]).values(active=False))
+        audit.record(connection, actor=actor or local_user(), action="user_disable", email=found["email"])
     return user(engine, email)
 
 
-def set_password(engine: Engine, email: str, password: str) -> None:
+def set_password(engine: Engine, email: str, password: str, *, actor: str | None = None) -> None:
     """Give the user a new password (its Argon2 hash), which also lifts a lockout."""
     hashed = hash_password(password)
     with engine.begin() as connection:
@@ -105,40 +119,68 @@ def set_password(engine: Engine, email: str, password: str) -> None:
             .where(AppUser.id == found["id"])
             .values(password_hash=hashed, failed_attempts=0, locked_until=None)
         )
+        audit.record(connection, actor=actor or local_user(), action="user_password", email=found["email"])
 
 
-def sign_in(engine: Engine, email: str, password: str, *, now: dt.datetime | None = None) -> dict:
+def sign_in(
+    engine: Engine, email: str, password: str, *, now: dt.datetime | None = None, method: str = "password"
+) -> dict:
     """The user, when ``password`` is theirs and the account is active and not locked; every failure
-    raises :class:`SignInRefused` with the same words for an unknown e-mail and a wrong password.
-    ``LOCK_AFTER`` failures in a row lock the account for ``LOCK_FOR``, even to the right password."""
+    raises :class:`SignInRefused` with the same words for an unknown e-mail and a wrong password (a
+    disabled account says so only to its right password).
+    ``LOCK_AFTER`` failures in a row lock the account for ``LOCK_FOR``, even to the right password.
+    The attempt is recorded as ``sign_in`` or ``sign_in_failed`` with its ``reason`` (unknown, wrong,
+    locked, disabled) and ``method``, the person signing in as the actor."""
     now = now or dt.datetime.now()
     wrong = SignInRefused("The e-mail address or the password is wrong.")
     try:
         email = normal_email(email)
     except ValueError:
+        audit.record(engine, actor=email.strip(), action="sign_in_failed", reason="unknown", method=method)
         raise wrong from None
+    refusal = wrong
     with engine.begin() as connection:
         found = connection.execute(select(AppUser).where(AppUser.email == email)).mappings().first()
         if found is None:
-            raise wrong
-        if found["locked_until"] is not None and found["locked_until"] > now:
-            raise SignInRefused(
+            reason = "unknown"
+        elif found["locked_until"] is not None and found["locked_until"] > now:
+            reason = "locked"
+            refusal = SignInRefused(
                 f"Too many failed sign-ins: the account is locked until {found['locked_until']:%H:%M}. "
                 "Try again then, or ask an administrator to set a new password."
             )
-        if not found["active"]:
-            raise SignInRefused("This account is disabled; ask an administrator.")
-        matches = password_matches(found["password_hash"], password)
-        if matches:
-            outcome = {"failed_attempts": 0, "locked_until": None, "last_sign_in_at": now}
+        elif (matches := password_matches(found["password_hash"], password)) and not found["active"]:
+            reason, refusal = "disabled", SignInRefused("This account is disabled; ask an administrator.")
+        elif matches:
+            reason = None
+            connection.execute(
+                update(AppUser)
+                .where(AppUser.id == found["id"])
+                .values(failed_attempts=0, locked_until=None, last_sign_in_at=now)
+            )
         else:  # kept: the failure is committed before it is reported
-            failures = found["failed_attempts"] + 1
+            reason, failures = "wrong", found["failed_attempts"] + 1
             locked = now + LOCK_FOR if failures >= LOCK_AFTER else None
-            outcome = {"failed_attempts": 0 if locked else failures, "locked_until": locked}
-        connection.execute(update(AppUser).where(AppUser.id == found["id"]).values(**outcome))
-    if not matches:
-        raise wrong
+            connection.execute(
+                update(AppUser)
+                .where(AppUser.id == found["id"])
+                .values(failed_attempts=0 if locked else failures, locked_until=locked)
+            )
+        outcome = {"action": "sign_in_failed", "reason": reason} if reason else {"action": "sign_in"}
+        audit.record(connection, actor=email, method=method, **outcome)
+    if reason:
+        raise refusal
     return user(engine, email)
+
+
+def note_sign_in(engine: Engine, email: str, *, method: str, now: dt.datetime | None = None) -> None:
+    """Record a sign-in that another check let through (``demo`` on the demo brand, ``sso`` by the
+    identity provider): the user's last sign-in and a ``sign_in`` event."""
+    now = now or dt.datetime.now()
+    with engine.begin() as connection:
+        found = _user_row(connection, email)
+        connection.execute(update(AppUser).where(AppUser.id == found["id"]).values(last_sign_in_at=now))
+        audit.record(connection, actor=found["email"], action="sign_in", method=method)
 
 
 def user(engine: Engine, email: str) -> dict:

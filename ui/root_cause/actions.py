@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from cx.analysis.explain import record_action
-from cx.config import DASHBOARD_USER
 from cx.present import root_cause as investigation
 from cx.present.markup import escape_markdown
 from ui.root_cause.context import Investigation, metric_title
@@ -39,6 +38,12 @@ def after_an_action(case: Investigation, *, latest: dt.date) -> None:
         if message:
             (st.success if message[0] == "success" else st.error)(escape_markdown(message[1]))
         scope_type, scope_value = places.action_scope(case.scope)
+        refusal = caching.write_refusal("actions", scope_type, scope_value)
+        if refusal:
+            st.caption(
+                f"{escape_markdown(refusal)} Pick one of your stores in the sidebar to record an action."
+            )
+            return
         with st.form("root_action_form"):
             st.markdown(f"**Record an action** for {for_whom}")
             when_done, what_done = st.columns([1, 3])
@@ -52,11 +57,15 @@ def after_an_action(case: Investigation, *, latest: dt.date) -> None:
 def _record(scope_type: str, scope_value: str | None) -> None:
     """Form callback: store the action, then clear the description. It runs before the page, so its
     outcome waits in the session state for step 7 to show."""
+    refusal = caching.write_refusal("actions", scope_type, scope_value)
+    if refusal:
+        st.session_state[MESSAGE] = ("error", refusal)
+        return
     try:
         record_action(caching.engine(), action_date=st.session_state["root_action_date"],
                       scope_type=scope_type, scope_value=scope_value,
                       description=st.session_state.get("root_action_text") or "",
-                      recorded_by=DASHBOARD_USER)  # fmt: skip
+                      recorded_by=caching.author())  # fmt: skip
     except ValueError as error:
         st.session_state[MESSAGE] = ("error", str(error))
         return

@@ -92,7 +92,7 @@ def investigate(result: dict, *, metric: str, scope: Scope, touchpoint: str | No
         view_scope = replace(scope, touchpoint=touchpoint)
         view = caching.cached(explain_change, metric=view_metric, scope=view_scope, period=after)
     # Not cached: recording an action does not change the data version the cache is keyed on.
-    effects = action_effects(caching.engine(), metric=view_metric, scope=view_scope)
+    effects = caching.fresh(action_effects, metric=view_metric, scope=view_scope)
     return Investigation(metric=metric, scope=scope, touchpoint=touchpoint, term=term, before=before, after=after,
                          result=result, view=view, view_metric=view_metric, view_scope=view_scope, effects=effects,
                          no_change=no_change, place=places.place_name(scope, store_name=store_name))  # fmt: skip

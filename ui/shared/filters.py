@@ -11,7 +11,7 @@ from cx.periods import PRESETS, Period, preset_period
 from cx.present.markup import display_name, escape_markdown
 from cx.store import queries
 from cx.store.scope import Scope
-from ui.shared import paths
+from ui.shared import caching, paths
 from ui.shared.caching import cached
 from ui.shared.places import scope_title
 
@@ -43,6 +43,7 @@ def sidebar_filters() -> Filters | None:
     if latest is None:
         return None
     params = st.query_params
+    refuse_unseen(directory)
     in_url = {k: params.get(k) for k in FILTER_KEYS if k in params}
     follow = bool(in_url) and in_url != st.session_state.get(_FILTERS_WRITTEN)
     with st.sidebar:
@@ -75,12 +76,26 @@ def sidebar_filters() -> Filters | None:
     period = preset_period(preset, latest, start=start, end=end)
     comparison = period.previous() if compare == "previous" else period.last_year()
     _write_params(preset, start, end, compare, region, store_format, store)
-    scope = Scope(
+    scope = caching.viewer().confine(Scope(
         region=None if region == "All" else region,
         format=None if store_format == "All" else store_format,
         store=None if store == "All" else store,
-    )
+    ))  # fmt: skip
     return Filters(period=period, comparison=comparison, compare=compare, scope=scope, latest=latest)
+
+
+def refuse_unseen(directory) -> None:
+    """Stop the run, with a sentence and no data, when the address names a region or store that is not
+    among those the viewer may see: the same words whether it exists or not, and the name is not
+    repeated, so nothing hints at it."""
+    for key, column, noun in (("region", "region", "region"), ("store", "store_id", "store")):
+        wanted = st.query_params.get(key)
+        if wanted and wanted != "All" and wanted not in set(directory[column].dropna()):
+            st.error(f"This address names a {noun} that is not among the {noun}s you may see (`{key}=` in "
+                     "the address), so nothing is shown.", icon=":material/block:")  # fmt: skip
+            st.page_link(paths.SUMMARY, label="Open the executive summary of what you may see",
+                         icon=":material/dashboard:", query_params={})  # fmt: skip
+            st.stop()
 
 
 def _custom_range(latest: dt.date, *, follow: bool) -> tuple[dt.date, dt.date]:
@@ -155,7 +170,7 @@ def current_filters() -> Filters | None:
 def current_scope() -> Scope:
     """The sidebar's scope; the whole brand when the database holds no data."""
     filters = current_filters()
-    return filters.scope if filters else Scope()
+    return filters.scope if filters else caching.viewer().scope()
 
 
 def require_filters() -> Filters:

@@ -6,14 +6,16 @@ import streamlit as st
 
 from cx.present.markup import escape_markdown
 from cx.store import queries
-from ui.shared.caching import cached, database_url, engine, source_coverage
+from ui.shared.caching import cached, database_url, engine, source_coverage, viewer
 
 
 def demo_banner() -> None:
     """A notice while the database holds the synthetic demo brand."""
     if cached(queries.is_demo):
-        st.info("You are looking at the synthetic demo brand (Oasis Market). Load your own files on the Data page.",
-                icon=":material/science:")  # fmt: skip
+        own = " Load your own files on the Data page." if viewer().may("imports") else ""
+        st.info(
+            f"You are looking at the synthetic demo brand (Oasis Market).{own}", icon=":material/science:"
+        )
 
 
 def footer() -> None:
@@ -24,5 +26,7 @@ def footer() -> None:
         for row in coverage.itertuples()
         if row.rows and row.last is not None
     ]
-    url = engine().url.render_as_string(hide_password=True)
-    st.caption(f"Database {escape_markdown(url)} · data: {', '.join(parts) or 'none loaded yet'}")
+    data = f"data: {', '.join(parts) or 'none loaded yet'}"
+    if viewer().may("settings"):
+        data = f"Database {escape_markdown(engine().url.render_as_string(hide_password=True))} · {data}"
+    st.caption(data[0].upper() + data[1:])

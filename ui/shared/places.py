@@ -8,8 +8,16 @@ from cx.store.scope import Scope
 
 
 def scope_name(scope: Scope) -> str:
-    """``the whole brand``, or the scope's fields (``region Gulf, format mall``) as sentences name it."""
-    return "the whole brand" if whole_brand(scope) else scope.describe()
+    """``the whole brand`` (``your 11 stores`` for a viewer who sees only some), or the scope's fields
+    (``region Gulf, format mall``) as sentences name it."""
+    return brand_name(scope) if whole_brand(scope) else scope.describe()
+
+
+def brand_name(scope: Scope) -> str:
+    """``the whole brand``, or ``your 11 stores`` when the scope's viewer sees only those."""
+    if scope.visible_stores is None:
+        return "the whole brand"
+    return f"your {count_phrase(len(scope.visible_stores), 'store')}"
 
 
 def scope_title(scope: Scope) -> str:
@@ -32,7 +40,7 @@ def place_name(scope: Scope, *, store_name: str = "") -> str:
     elif scope.region:
         place = f"region {scope.region}"
     else:
-        place = "the whole brand"
+        place = brand_name(scope)
     return place + (f" ({scope.format} stores)" if scope.format else "")
 
 
