@@ -20,8 +20,11 @@ process that renders that empty page.
 
 Brands: the demo brand (``python -m cx demo``, built once into ``bench/out/demo.db``) and the large
 brand of ``bench/metrics.py`` (1,000 stores, 2,000,000 NPS answers, built once into ``bench/out/``,
-about five minutes). Targets: <= 2 s a page on the demo brand, <= 3 s on the large brand, and the
-first page <= 3 s after start.
+about five minutes). Pages are read signed in, as an administrator (``admin@demo``; on the large
+brand ``admin@bench``, added with ``region@bench``, a regional manager of its first region); the
+"regional manager" rows read as ``gulf@demo`` and ``region@bench``, whose first views are prepared
+for their grant. Targets: <= 2 s a page on the demo brand, <= 3 s on the large brand, and the first
+page <= 3 s after start.
 
     .venv/bin/python -m bench.pages [--brand demo|large] [--page NAME] [--repeats N] [--profile DIR]
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import datetime as dt
 import io
 import json
 import logging
@@ -51,7 +55,9 @@ from bench.metrics import large_brand_url
 from cx.analysis.prepare import prepare_root_cause
 from cx.cli import main as cx_main
 from cx.config import make_engine
+from cx.store import users
 from cx.store.models import StoredResult
+from cx.store.queries import store_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -60,22 +66,30 @@ DEMO_DATABASE = OUT / "demo.db"
 WHY_LINK = {"metric": "nps", "mode": "period", "period": "last_90_days", "compare": "previous"}
 PAGES = {  # name -> (page script, query parameters, title in the page's h1)
     "summary": ("ui/summary.py", {}, "Executive summary"),
+    "summary, regional manager": ("ui/summary.py", {}, "Executive summary"),
     "compare": ("ui/compare.py", {}, "Compare locations"),
     "touchpoints": ("ui/touchpoints.py", {}, "Touchpoints & journey"),
     "root cause (sidebar)": ("ui/root_cause/page.py", {}, "Root cause"),
     "root cause (Why? link)": ("ui/root_cause/page.py", WHY_LINK, "Root cause"),
     "root cause (sidebar), not prepared": ("ui/root_cause/page.py", {}, "Root cause"),
     "root cause (Why?), not prepared": ("ui/root_cause/page.py", WHY_LINK, "Root cause"),
+    "root cause, regional manager": ("ui/root_cause/page.py", {}, "Root cause"),
     "goals": ("ui/goals.py", {}, "Goals"),
     "data": ("ui/data.py", {}, "Data"),
     "methods": ("ui/methods.py", {}, "Methods"),
 }
+SIGNED_IN = {"demo": "admin@demo", "large": "admin@bench"}  # who reads each brand's pages
+MANAGERS = {"demo": "gulf@demo", "large": "region@bench"}  # the "regional manager" rows
 FIRST_PAGE = "first page after start"
 TARGETS = {"demo": 2.0, "large": 3.0, FIRST_PAGE: 3.0}
 EMPTY_PAGE = "import streamlit as st\nst.title('Baseline')\n"
 START_SCRIPT = """
+import datetime as dt
 from streamlit.testing.v1 import AppTest
-app = AppTest.from_{kind}({source!r}, default_timeout=600).run()
+app = AppTest.from_{kind}({source!r}, default_timeout=600)
+if {user!r}:
+    app.session_state["cx_session"] = {{"email": {user!r}, "since": dt.datetime.now(), "method": "password"}}
+app.run()
 assert not app.exception, [e.value for e in app.exception]
 assert app.title[0].value == {title!r}, app.title
 import time
@@ -91,6 +105,19 @@ def demo_url() -> str:
         with contextlib.redirect_stdout(io.StringIO()):
             cx_main(["demo", "--db", url])
     return url
+
+
+def add_bench_users(url: str) -> None:
+    """On the large brand (no users of its own): an administrator, and a regional manager of its
+    first region, once."""
+    engine = make_engine(url)
+    known = {found["email"] for found in users.list_users(engine)}
+    if "admin@bench" not in known:
+        users.add_user(engine, "admin@bench", role="admin")
+    if "region@bench" not in known:
+        region = store_directory(engine)["region"].dropna().min()
+        users.add_user(engine, "region@bench", role="regional_manager", grants=[("region", region)])
+    engine.dispose()
 
 
 def warm_file(path: Path) -> None:
@@ -115,8 +142,11 @@ def set_kept_answers(url: str, name: str) -> None:
     engine.dispose()
 
 
-def render(url: str, page: str, params: dict[str, str], title: str, profiler=None) -> float:
-    """Seconds of one first render of ``page`` in a new session with empty caches.
+def render(
+    url: str, page: str, params: dict[str, str], title: str, profiler=None, user: str | None = None
+) -> float:
+    """Seconds of one first render of ``page`` in a new session with empty caches, signed in as
+    ``user`` (a session as the sign-in form leaves it; None: the open dashboard of a brand without users).
 
     AppTest can address a page registered under its own ``url_path`` (the root cause's) only once the
     router has run, so the session first runs the Methods page, untimed (that first run also pays
@@ -124,6 +154,8 @@ def render(url: str, page: str, params: dict[str, str], title: str, profiler=Non
     then every cache is cleared and the page runs."""
     os.environ["CX_DATABASE_URL"] = url
     app = AppTest.from_file(APP, default_timeout=600)
+    if user:
+        app.session_state["cx_session"] = {"email": user, "since": dt.datetime.now(), "method": "password"}
     for key, value in params.items():
         app.query_params[key] = value
     app.switch_page("ui/methods.py").run()
@@ -171,13 +203,13 @@ def empty_page() -> float:
     return best
 
 
-def after_start(url: str | None) -> float:
+def after_start(url: str | None, user: str | None = None) -> float:
     """Seconds from starting a new Python process to its rendered page (not to its exit): the router's
-    summary on ``url``, or with ``url`` None the empty page (the baseline)."""
+    summary on ``url`` as ``user``, or with ``url`` None the empty page (the baseline)."""
     if url is None:
-        script = START_SCRIPT.format(kind="string", source=EMPTY_PAGE, title="Baseline")
+        script = START_SCRIPT.format(kind="string", source=EMPTY_PAGE, title="Baseline", user=None)
     else:
-        script = START_SCRIPT.format(kind="file", source=APP, title="Executive summary")
+        script = START_SCRIPT.format(kind="file", source=APP, title="Executive summary", user=user)
     env = {**os.environ, "CX_DATABASE_URL": url or ""}
     started = time.time()  # the child prints the time its page is rendered (its exit comes after)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -190,11 +222,12 @@ def measure_brand(brand: str, url: str, pages: list[str], repeats: int, profile:
     results = {}
     for name in pages:
         script, params, title = PAGES[name]
+        user = MANAGERS[brand] if name.endswith("regional manager") else SIGNED_IN[brand]
         seconds = []
         for attempt in range(repeats):
             set_kept_answers(url, name)
             profiler = cProfile.Profile() if profile and attempt == 0 else None
-            seconds.append(render(url, script, params, title, profiler))
+            seconds.append(render(url, script, params, title, profiler, user))
             if profiler:
                 profile.mkdir(parents=True, exist_ok=True)
                 profiler.dump_stats(
@@ -202,7 +235,7 @@ def measure_brand(brand: str, url: str, pages: list[str], repeats: int, profile:
                 )
         results[name] = min(seconds)
         print(f"  {brand:6} {name:36} {results[name]:7.2f} s", flush=True)
-    results[FIRST_PAGE] = min(after_start(url) for _ in range(repeats))
+    results[FIRST_PAGE] = min(after_start(url, SIGNED_IN[brand]) for _ in range(repeats))
     print(f"  {brand:6} {FIRST_PAGE:36} {results[FIRST_PAGE]:7.2f} s", flush=True)
     return results
 
@@ -241,9 +274,10 @@ def main() -> None:
     brands = args.brand or ["demo", "large"]
     if "large" in brands:
         urls["large"] = large_brand_url(rebuild=False)
+        add_bench_users(urls["large"])
     pages = args.page or list(PAGES)
     for name in PAGES:  # untimed: imports every module the pages use, as a running server has
-        render(urls["demo"], PAGES[name][0], PAGES[name][1], PAGES[name][2])
+        render(urls["demo"], *PAGES[name], user=SIGNED_IN["demo"])
     baselines = {"page": empty_page(), "process": min(after_start(None) for _ in range(3))}
     results = {
         brand: measure_brand(brand, urls[brand], pages, args.repeats, args.profile) for brand in brands

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from cx.analysis.explain import EXPLAIN_METRICS, explain_change
 from cx.cli import main
-from cx.store import stored
+from cx.store import stored, users
 from cx.store.models import StoredResult
+from cx.store.queries import store_directory
 from cx.store.scope import Scope
 from cx.store.stored import stored_result
 from tests.brands import load_brand, small_brand
@@ -117,6 +118,31 @@ def test_prepare_keeps_the_root_cause_first_views_of_every_metric(loaded, capsys
     with loaded.connect() as connection:
         names = connection.execute(select(StoredResult.name).distinct()).scalars().all()
     assert sorted(names) == ["cx.analysis.explain._explanation", "cx.analysis.explain.find_change"]
+
+
+def test_prepare_keeps_the_first_views_of_each_managers_grant(loaded, capsys):
+    """A regional and a store manager open the root cause on their own stores: those views are kept
+    too, once per distinct grant (two managers of one store share theirs), and a disabled user's not."""
+    directory = store_directory(loaded)
+    region = directory["region"].iloc[0]
+    in_region = sorted(directory.loc[directory["region"] == region, "store_id"])
+    users.add_user(loaded, "region@example.com", role="regional_manager", grants=[("region", region)])
+    for email in ("store@example.com", "deputy@example.com"):
+        users.add_user(loaded, email, role="store_manager", grants=[("store", in_region[0])])
+    users.add_user(loaded, "gone@example.com", role="store_manager", grants=[("store", in_region[1])])
+    users.disable(loaded, "gone@example.com")
+    assert main(["prepare", "--json", "--db", loaded.url.render_as_string(hide_password=False)]) == 0
+    prepared = json.loads(capsys.readouterr().out)["prepared"]
+    assert [view["scope"] for view in prepared[:: 2 * len(EXPLAIN_METRICS)]] == [
+        "brand",
+        f"{len(in_region)} stores",
+        "1 store",
+    ]
+    assert len(prepared) == 3 * 2 * len(EXPLAIN_METRICS)
+    kept = kept_rows(loaded)
+    for email in ("region@example.com", "store@example.com"):
+        explain_change(loaded, metric="nps", scope=users.user_scope(loaded, email))
+    assert kept_rows(loaded) == kept  # read back, not computed again
 
 
 def test_a_load_prepares_the_first_views_unless_told_not_to(loaded, tmp_path, capsys):

@@ -227,6 +227,17 @@ def visible_stores(engine: Engine, email: str) -> frozenset[str] | None:
     return frozenset(stores)
 
 
+def granted_store_sets(engine: Engine) -> list[frozenset[str]]:
+    """The distinct sets of stores the active users of confined roles may see, largest first: the
+    scopes their first views start from."""
+    confined = [found["email"] for found in list_users(engine)
+                if found["active"] and not ROLES[found["role"]].whole_brand]  # fmt: skip
+    distinct = {visible_stores(engine, email) for email in confined}
+    return sorted(
+        (stores for stores in distinct if stores), key=lambda stores: (-len(stores), sorted(stores))
+    )
+
+
 def user_scope(engine: Engine, email: str) -> Scope:
     """The whole brand as the user may see it: the ``Scope`` every read of theirs starts from."""
     return Scope(visible_stores=visible_stores(engine, email))

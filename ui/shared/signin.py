@@ -88,21 +88,24 @@ def _session_of_sso() -> dict | None:
 
 
 def sign_in_page() -> None:
-    """The page shown to whoever is not signed in: the form, and the demo users on the demo brand."""
-    st.title("Sign in")
-    notice = st.session_state.pop(NOTICE, None)
-    if notice:
-        st.warning(escape_markdown(notice))
-    with st.form("sign_in_form", clear_on_submit=True):
-        email = st.text_input("E-mail", key="sign_in_email", autocomplete="username")
-        password = st.text_input("Password", type="password", key="sign_in_password",
-                                 autocomplete="current-password")  # fmt: skip
-        submitted = st.form_submit_button("Sign in", type="primary", key="sign_in_submit")
-    if submitted:
-        _password_sign_in(email, password)
-    _single_sign_on()
-    if queries.is_demo(caching.engine()):
-        _demo_picker()
+    """The page shown to whoever is not signed in: the form, and the demo users on the demo brand, in
+    a column of reading width."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("Sign in")
+        notice = st.session_state.pop(NOTICE, None)
+        if notice:
+            st.warning(escape_markdown(notice))
+        with st.form("sign_in_form", clear_on_submit=True):
+            email = st.text_input("E-mail", key="sign_in_email", autocomplete="username")
+            password = st.text_input("Password", type="password", key="sign_in_password",
+                                     autocomplete="current-password")  # fmt: skip
+            submitted = st.form_submit_button("Sign in", type="primary", key="sign_in_submit")
+        if submitted:
+            _password_sign_in(email, password)
+        _single_sign_on()
+        if queries.is_demo(caching.engine()):
+            _demo_picker()
 
 
 def _single_sign_on() -> None:
