@@ -373,6 +373,7 @@ CASES = [
     Case("reviews_xlsx_really_text.xlsx", "reviews", (0, 1), ids=("R1", "R2")),
     # Header only: nothing loaded and nothing recorded (no batch), exit 0.
     Case("nps_header_only.csv", "nps", 0, phrases=("header but no data rows",), batch=False),
+    Case("nps_header_only_no_ids.csv", "nps", 0, phrases=("header but no data rows",), batch=False),
     # Row-level rejects: valid rows load, each bad row is reported.
     Case(
         "nps_score_not_a_number.csv",

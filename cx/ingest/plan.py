@@ -37,7 +37,7 @@ def derive_ids(strings: pd.DataFrame, kind: str) -> pd.Series:
     hashes = pd.util.hash_pandas_object(content, index=False)
     occurrence = hashes.groupby(hashes).cumcount()
     prefix = {"nps": "nps-", "surveys": "srv-", "reviews": "rev-"}[kind]
-    ids = prefix + hashes.map("{:016x}".format)
+    ids = prefix + hashes.map("{:016x}".format).astype("str")  # str: an empty file too
     return ids.where(occurrence.eq(0), ids + "-" + occurrence.astype("str"))
 
 
