@@ -20,6 +20,7 @@ PAGES = [
     st.Page(paths.TOUCHPOINTS, title="Touchpoints & journey", icon=":material/route:"),
     st.Page(paths.ROOT_CAUSE, title="Root cause", icon=":material/troubleshoot:", url_path="root_cause"),
     st.Page(paths.GOALS, title="Goals", icon=":material/flag:"),
+    st.Page(paths.CUSTOMERS, title="Customers", icon=":material/person_search:"),
     st.Page(paths.DATA, title="Data", icon=":material/database:"),
     st.Page(paths.METHODS, title="Methods", icon=":material/menu_book:"),
 ]

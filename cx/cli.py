@@ -1,5 +1,5 @@
 """The command line: ``python -m cx init | demo | load | prepare | metrics | compare | consistency | drivers |
-explain | batches | goals | actions | users | audit``.
+explain | linkage | batches | goals | actions | users | audit | customers``.
 
 Exit codes: 0 done, 1 the work could not be done (the reason on stderr, one sentence), 2 usage error,
 3 refused: ``--as`` names a user who may not read, or a store or region outside their grant.
@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cx.access.commands import add_user_commands, run_users
 from cx.access.viewer import WRITE_WORDS, Viewer, check_write, viewer_for
-from cx.config import Settings, make_engine
+from cx.config import Settings, local_user, make_engine
 from cx.ingest import KINDS, ImportFailed, ImportOptions, ImportSummary, load_file
 from cx.ingest.mapping import ColumnMappingError, parse_pairs
 from cx.ingest.validate import parse_rescale
@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--metric", choices=MetricKeys("EXPLAINABLE"), required=True, **METRIC_HELP)
     _scope_options(explain)
     explain.add_argument("--json", action="store_true", help="print one JSON object")
+    linkage = commands.add_parser(
+        "linkage", parents=[common, _read_options()], help="CX to revenue: return and spend by NPS group"
+    )
+    linkage.add_argument("--days", type=int, default=90, help="a return is a purchase within this many days")
+    _scope_options(linkage)
+    linkage.add_argument("--json", action="store_true", help="print one JSON object")
     _record_commands(commands, common)
     add_user_commands(commands, common)
 
@@ -147,6 +153,34 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--action", choices=ACTIONS, metavar="ACTION", help="only this action: %(choices)s")
     audit.add_argument("--since", metavar="YYYY-MM-DD", help="only events on or after this day")
     _as_option(audit, "read as this user (refused unless an administrator)")
+
+    customers = commands.add_parser("customers", help="customer 360: link records to the CRM's customers")
+    customer_actions = customers.add_subparsers(dest="action", required=True)
+    link = customer_actions.add_parser(
+        "link", parents=[common], help="link NPS, survey answers and transactions to customers by their keys"
+    )
+    link.add_argument("--json", action="store_true", help="print one JSON object")
+    _as_option(link, "act as this user (refused unless they may import)")
+    for action, words, option in (
+        ("show", "one customer's profile and timeline across stores and sources", "read as this user: only the events at their stores"),
+        ("export", "everything held about one customer, personal data included", "act as this user (refused unless an administrator)"),
+        ("forget", "erase one customer's personal data and links (scores stay, anonymous)", "act as this user (refused unless an administrator)"),
+    ):  # fmt: skip
+        command = customer_actions.add_parser(action, parents=[common], help=words)
+        command.add_argument("customer_id", metavar="CUSTOMER_ID")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+        _as_option(command, option)
+    for action, words, ids in (
+        ("merge", "merge the second customer into the first (the same person)", ("kept_id", "merged_id")),
+        ("reject", "say two proposed customers are different people", ("kept_id", "merged_id")),
+        ("unmerge", "undo the latest merge of a customer", ("merged_id",)),
+        ("duplicates", "the pairs of customers proposed for merging", ()),
+    ):
+        command = customer_actions.add_parser(action, parents=[common], help=words)
+        for name in ids:
+            command.add_argument(name, metavar=name.upper())
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+        _as_option(command, "act as this user (refused unless an administrator)")
     return parser
 
 
@@ -255,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
             _upgrade(engine)
             _acting(engine, args, "users")
             return _audit(engine, args)
+        if args.command == "customers":
+            _upgrade(engine)
+            needs = {"link": "imports", "show": None}.get(args.action, "personal_data")
+            return _customers(engine, args, _acting(engine, args, needs))
         return _report(engine, args)
     except OutsideGrant as refused:
         print(f"python -m cx {args.command}: {refused}", file=sys.stderr)
@@ -396,6 +434,86 @@ def _audit(engine, args) -> int:
     return 0
 
 
+def _customers(engine, args, viewer: Viewer | None) -> int:
+    """``customers link | show | export | forget``."""
+    from cx.store.customers import UnknownCustomer, customer_export, customer_profile, forget_customer
+    from cx.store.linking import link_customers
+
+    actor = viewer.email if viewer else None
+    if args.action in ("merge", "reject", "unmerge", "duplicates"):
+        return _merges(engine, args, actor or local_user())
+    if args.action == "link":
+        summary = link_customers(engine, actor=actor)
+        if args.json:
+            print(json.dumps(summary.as_json()))
+            return 0
+        print(
+            f"{summary.customers:,} customers; {summary.looked_at:,} records looked at; records linked "
+            f"{summary.records_linked:,}, unlinked {summary.records_unlinked:,}, conflicts "
+            f"{summary.conflicts:,}; {summary.duplicate_pairs:,} pairs of customers share a key"
+        )
+        return 0
+    try:
+        if args.action == "show":
+            scope = viewer.confine(Scope()) if viewer else Scope()
+            found = customer_profile(engine, args.customer_id, scope=scope)
+        elif args.action == "export":
+            found = customer_export(engine, args.customer_id, actor=actor)
+        else:
+            found = forget_customer(engine, args.customer_id, actor=actor)
+    except UnknownCustomer as unknown:
+        if viewer is not None and viewer.confined:
+            raise OutsideGrant(str(unknown)) from None
+        return _fail(str(unknown))
+    if args.json:
+        print(json.dumps(_clean(found), ensure_ascii=False, default=str))
+    elif args.action == "show":
+        _print_profile(found)
+    else:
+        print(
+            "\n".join(f"{key:>20}: {value}" for key, value in found.items() if key not in ("links", "events"))
+        )
+    return 0
+
+
+def _merges(engine, args, actor: str) -> int:
+    """``customers merge | reject | unmerge | duplicates``."""
+    from cx.store import merges
+
+    try:
+        if args.action == "duplicates":
+            found = {"pairs": merges.proposals(engine).to_dict("records")}
+        elif args.action == "merge":
+            found = merges.merge(engine, args.kept_id, args.merged_id, by=actor)
+        elif args.action == "unmerge":
+            found = merges.unmerge(engine, args.merged_id, by=actor)
+        else:
+            merges.reject(engine, args.kept_id, args.merged_id, by=actor)
+            found = {"kept_id": args.kept_id, "merged_id": args.merged_id, "status": "rejected"}
+    except ValueError as error:
+        return _fail(str(error))
+    if args.json:
+        print(json.dumps(_clean(found), ensure_ascii=False, default=str))
+    elif args.action == "duplicates":
+        pairs = pd.DataFrame(found["pairs"])
+        print(
+            pairs.to_string(index=False) if len(pairs) else "No pairs of customers are proposed for merging."
+        )
+    else:
+        print(", ".join(f"{key} {value}" for key, value in found.items()))
+    return 0
+
+
+def _print_profile(profile: dict) -> None:
+    for key, value in profile.items():
+        if key != "events":
+            print(f"{key:>14}: {value}")
+    for event in profile["events"]:
+        what = f"{event['amount']:,.2f}" if event["source"] == "transaction" else f"score {event['score']:g}"
+        print(f"  {event['at']:%Y-%m-%d %H:%M}  {event['source']:11} {event['store_id']:10} "
+              f"{event['touchpoint'] or '':14} {what}")  # fmt: skip
+
+
 def _iso_date(option: str, value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -425,7 +543,7 @@ def _import_options(args) -> ImportOptions:
 
 
 def _report(engine, args) -> int:
-    """The read-only commands: metrics, compare, consistency, drivers, explain. A database of an older
+    """The read-only commands: metrics, compare, consistency, drivers, explain, linkage. A database of an older
     schema is brought up to date first (migrations keep every row)."""
     from cx.analysis.consistency import consistency
     from cx.analysis.drivers import DRIVER_KEYS, key_drivers
@@ -460,6 +578,19 @@ def _report(engine, args) -> int:
     elif args.command == "consistency":
         result = consistency(engine, metric=args.metric, scope=scope, period=period)
         return _emit(result, args.json)
+    elif args.command == "linkage":
+        from cx.analysis.linkage import GROUP_KEYS, cx_linkage
+
+        try:
+            result = cx_linkage(engine, days=args.days, scope=scope, period=period)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        if args.json:
+            return _emit(result, True)
+        print(pd.DataFrame(result["groups"], columns=list(GROUP_KEYS)).to_string(index=False))
+        print(f"{result['customers']:,} customers; {result['censored']:,} left out, their {args.days} days "
+              f"not over by the last purchase on record ({result['data_end']})")  # fmt: skip
+        return 0
     else:
         table, summary = key_drivers(engine, target=args.target, scope=scope, period=period)
         if table.empty and not args.json:

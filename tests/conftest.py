@@ -96,6 +96,13 @@ def _reports_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _identity_key(tmp_path, monkeypatch):
+    """The key of customer-key hashes lives in the test's own folder, never in data/."""
+    monkeypatch.delenv("CX_IDENTITY_SECRET", raising=False)
+    monkeypatch.setenv("CX_IDENTITY_KEY_FILE", str(tmp_path / "identity.key"))
+
+
+@pytest.fixture(autouse=True)
 def _navigation_apps(monkeypatch):
     """Run AppTest as the server runs the app: ``app.py`` declares its pages with ``st.navigation``.
 

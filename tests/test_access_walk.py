@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import pytest
 import streamlit
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -35,6 +35,7 @@ from cx.cli import main
 from cx.config import make_engine
 from cx.ingest import ImportOptions, load_frame
 from cx.ingest.demo import DemoBrand, generate_brand
+from cx.store.linking import link_customers
 from cx.store.schema import upgrade_schema
 from cx.store.sessions import session_for
 from cx.store.users import add_user, disable, grant, revoke
@@ -49,6 +50,7 @@ PAGES = {
     "ui/touchpoints.py": "Touchpoints & journey",
     "ui/root_cause/page.py": "Root cause",
     "ui/goals.py": "Goals",
+    "ui/customers.py": "Customers",
     "ui/data.py": "Data",
     "ui/methods.py": "Methods",
 }
@@ -126,6 +128,18 @@ def marker_frames(stores: list[str], day: str) -> dict[str, pd.DataFrame]:
     }  # fmt: skip
 
 
+def customer_name(customer_id: str) -> str:
+    """The CRM name of a customer: their own marker."""
+    return f"Name{customer_id}q"
+
+
+def crm_frame(brand: DemoBrand, stores: list[str]) -> pd.DataFrame:
+    """One CRM customer per customer id the answers carry, the stores' marker customers included."""
+    answers = pd.concat([brand.frames["nps"], brand.frames["surveys"]])
+    ids = sorted(set(answers["customer_id"].dropna()) | {marker_customer(s) for s in stores})
+    return pd.DataFrame({"customer_id": ids, "name": [customer_name(c) for c in ids]})
+
+
 def action_text(place: str) -> str:
     """The description of the action recorded for a region or store."""
     return f"Retrained the team of {place}"
@@ -153,6 +167,8 @@ def build_walk_database(url: str, folder: Path, brand: DemoBrand) -> None:
     stores = list(brand.frames["stores"]["store_id"])
     for kind, frame in marker_frames(stores, brand.story["period"]["end"]).items():
         load_frame(engine, kind, frame, ImportOptions(), name=f"markers-{kind}", reports_dir=folder)
+    load_frame(engine, "customers", crm_frame(brand, stores), ImportOptions(), name="crm", reports_dir=folder)
+    link_customers(engine, actor="setup")
     for account in ACCOUNTS.values():
         add_user(engine, account.email, role=account.role, password=account.password,
                  grants=list(account.grants), actor="setup")  # fmt: skip
@@ -219,21 +235,38 @@ class Forbidden:
         return beginnings
 
 
-def forbidden_for(brand: DemoBrand, visible: set[str]) -> Forbidden:
+def linked_records(url: str) -> pd.DataFrame:
+    """``customer_id, store_id`` of every record linked to a customer (by any key, not only the id)."""
+    engine = make_engine(url)
+    sql = " UNION ALL ".join(
+        f"SELECT l.customer_id, r.store_id FROM customer_link l JOIN {table} r ON r.{key} = l.record_id "
+        f"WHERE l.source = '{source}' AND l.status = 'linked'"
+        for source, table, key in (("nps", "nps_response", "response_id"), ("survey", "survey_response",
+                                   "response_id"), ("transaction", "purchase", "transaction_id"))
+    )  # fmt: skip
+    with engine.connect() as connection:
+        linked = pd.DataFrame(connection.execute(text(sql)).all(), columns=["customer_id", "store_id"])
+    engine.dispose()
+    return linked
+
+
+def forbidden_for(brand: DemoBrand, visible: set[str], linked: pd.DataFrame | None = None) -> Forbidden:
     """Every other store's id and name, every region without a visible store, the markers and marker
     customers of the other stores, the long texts and customer ids found only at other stores, and the
     actions of the other stores and of the regions not wholly visible."""
     stores = brand.frames["stores"]
     others = set(stores["store_id"]) - visible
     own_regions = set(stores.loc[stores["store_id"].isin(visible), "region"])
-    answers = pd.concat([brand.frames["nps"], brand.frames["surveys"]])
+    answers = pd.concat([brand.frames["nps"], brand.frames["surveys"], linked])
     texts = pd.concat([brand.frames["nps"][["store_id", "comment"]].rename(columns={"comment": "text"}),
                        brand.frames["surveys"][["store_id", "comment"]].rename(columns={"comment": "text"}),
                        brand.frames["reviews"][["store_id", "text"]]])  # fmt: skip
     texts = texts.assign(text=texts["text"].map(flat))
     outside = stores.loc[stores["store_id"].isin(others)]
-    ids = others | {marker_customer(s) for s in others} | only_at(answers, "customer_id", others)
+    customers = {marker_customer(s) for s in others} | only_at(answers, "customer_id", others)
+    ids = others | customers
     words = (set(outside["name"]) | (set(stores["region"]) - own_regions) | {marker(s) for s in others}
+             | {customer_name(c) for c in customers}
              | {action_text(place) for place in others | set(outside["region"])}
              | {t for t in only_at(texts, "text", others) if len(t) > LONG_TEXT})  # fmt: skip
     return Forbidden(frozenset(ids), frozenset(words))
@@ -269,11 +302,12 @@ class Walk:
     database: str
     url: str
     brand: DemoBrand
+    linked: pd.DataFrame  # customer_id, store_id of each record linked to a customer
     probes: int = 0
     leaks: list[str] = field(default_factory=list)
 
     def forbidden(self, role: str) -> Forbidden:
-        return forbidden_for(self.brand, visible_stores(self.brand, role))
+        return forbidden_for(self.brand, visible_stores(self.brand, role), self.linked)
 
     def scan(self, where: str, parts: list[tuple[str, bytes]], forbidden: Forbidden) -> list[str]:
         """Count a scan of ``parts`` (what one run or command sent); record and return each leak."""
@@ -315,7 +349,7 @@ def walk(request, tmp_path_factory):
     brand = walk_brand()
     try:
         build_walk_database(url, folder, brand)
-        found = Walk(request.param, url, brand)
+        found = Walk(request.param, url, brand, linked_records(url))
         WALKS.append(found)
         yield found
         seconds = time.perf_counter() - started
@@ -513,7 +547,7 @@ def test_whole_brand_roles_see_every_region(monkeypatch, walk, downloads, role):
     the data cache these sessions filled. On the league table the scan finds every token of the regional
     manager's that a page listing every store carries: what the walk would catch if a page over-shared."""
     visitor = signed_in(monkeypatch, walk, downloads, role)
-    expected = forbidden_for(walk.brand, visible_stores(walk.brand, "regional_manager"))
+    expected = forbidden_for(walk.brand, visible_stores(walk.brand, "regional_manager"), walk.linked)
     stores = walk.brand.frames["stores"]
     pages = {**PAGES, ADMIN: "Admin"} if role == "admin" else PAGES
     for page, title in pages.items():
@@ -554,6 +588,29 @@ def test_no_page_or_address_sends_what_lies_outside_the_grant(monkeypatch, walk,
         assert not app.exception, (params, [e.value for e in app.exception])
         assert PAGES[page] in titles(app) or "This address names a store" in texts_of(app.error), params
         leaks += visitor.scan()
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("role", CONFINED)
+def test_a_customer_of_another_store_is_not_found_by_address_or_search(monkeypatch, walk, downloads, role):
+    """The Customers page, asked by its address or its search box for another store's customer, says
+    nobody matches and sends nothing of them; asked for one of the role's own, it shows them."""
+    visitor = signed_in(monkeypatch, walk, downloads, role)
+    _, stores, _ = other_parts(walk, role)
+    leaks = []
+    for other in stores[:3]:
+        app = visitor.open("ui/customers.py", customer=marker_customer(other))
+        assert not app.exception, [e.value for e in app.exception]
+        assert "No customer matches this search among those you may see." in texts_of(app.warning)
+        leaks += visitor.scan()
+        app.text_input(key="customers_search").input(marker_customer(other)).run()
+        visitor.walk.probes += 1
+        assert "No customer matches this search among those you may see." in texts_of(app.warning)
+        leaks += visitor.scan()
+    own = sorted(visible_stores(walk.brand, role))[0]
+    app = visitor.open("ui/customers.py", customer=marker_customer(own))
+    assert customer_name(marker_customer(own)) in " ".join(h.value for h in app.subheader).replace("\\", "")
+    leaks += visitor.scan()
     assert not leaks, "\n".join(leaks)
 
 
@@ -730,7 +787,7 @@ def test_the_sign_in_page_shows_nothing_of_the_brand(monkeypatch, walk, download
     """Before signing in, whatever the address names, only the form shows: no store, region, comment,
     customer or user."""
     visitor = sign_in_page(monkeypatch, walk, downloads)
-    visitor.forbidden = forbidden_for(walk.brand, set())
+    visitor.forbidden = forbidden_for(walk.brand, set(), walk.linked)
     visitor.forbidden = Forbidden(
         visitor.forbidden.ids, visitor.forbidden.words | {a.email for a in ACCOUNTS.values()}
     )
@@ -789,7 +846,7 @@ def test_a_changed_grant_takes_effect_at_the_next_rerun(monkeypatch, walk, downl
     assert "Compare locations" in titles(visitor.app)
     grant(engine, account.email, "region", "Gulf")
     revoke(engine, account.email, "region", "Arabia")
-    visitor.forbidden = forbidden_for(walk.brand, {"ST001", "ST002", "ST003"})
+    visitor.forbidden = forbidden_for(walk.brand, {"ST001", "ST002", "ST003"}, walk.linked)
     visitor.where += " > grant moved to Gulf"
     app = visitor.run()
     assert REFUSAL.format(noun="store") in texts_of(app.error)  # the address still names ST008

@@ -359,3 +359,19 @@ def test_demo_banner_goes_once_the_users_own_data_are_loaded(monkeypatch, demo_u
     upload(app, "stores", "stores.csv", STORES).button(key="data_import").click().run()
     assert metrics(app)["Loaded"] == "2"
     assert not any(DEMO_BANNER in info.value for info in app.info)
+
+
+def test_customers_and_transactions_import_through_the_page(page, sqlite_url):
+    upload(page, "stores", "stores.csv", STORES).button(key="data_import").click().run()
+    crm = b"Customer ID,Full Name,E-mail,Mobile\nC1,Alice,Alice@Example.com,+971501234567\nC2,Bilal,oops,\n"
+    upload(page, "customers", "crm.csv", crm).button(key="data_import").click().run()
+    assert not page.exception and metrics(page)["Loaded"] == "2"
+    assert any("row 3: email: not an e-mail address" in text for text in texts(page)), texts(page)
+    pos = b"Receipt ID,Store,Date,Total,Email\nT1,S1,2025-01-06,12.5,alice@example.com\nT2,S9,2025-01-07,3,\n"
+    upload(page, "transactions", "pos.csv", pos).button(key="data_import").click().run()
+    assert not page.exception and metrics(page)["Loaded"] == "1" and metrics(page)["Rejected"] == "1"
+    assert rows(
+        sqlite_url, "SELECT p.transaction_id FROM purchase p JOIN customer c ON c.email_hash = p.email_hash"
+    ) == [("T1",)]
+    history = frame_with(page, "file_name")
+    assert list(history["file_name"]) == ["pos.csv", "crm.csv", "stores.csv"]

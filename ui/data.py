@@ -25,7 +25,12 @@ from ui.shared import caching, tables
 from ui.shared.errors import shown_as_error
 from ui.shared.filters import current_scope
 
-KIND_LABELS = {"stores": "Stores", **SOURCE_LABELS}
+KIND_LABELS = {
+    "stores": "Stores",
+    **SOURCE_LABELS,
+    "customers": "Customers (CRM)",
+    "transactions": "Transactions",
+}
 ENCODINGS = {
     "": "Detect",
     "utf-8": "UTF-8",

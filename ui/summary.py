@@ -7,13 +7,18 @@ import streamlit as st
 from cx.analysis import executive
 from cx.analysis.consistency import consistency
 from cx.analysis.goals import STATUSES, goal_progress
+from cx.analysis.linkage import cx_linkage
 from cx.metrics.registry import TREND, keys_for, label
 from cx.present import charts, maps
 from cx.present import root_cause as investigation
 from cx.present.benchmark import benchmark_table
+from cx.present.linkage import linkage_table, value_sentence
 from cx.present.markup import escape_markdown
+from cx.store import linking
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
+
+VALUE_DAYS = 90  # a customer "bought again" within this many days of their answer
 
 st.title("Executive summary")
 filters = require_filters()
@@ -110,6 +115,17 @@ else:
         "Probability of meeting each target given the current sample and trend; details on the Goals page."
     )
 links.page_link(paths.GOALS, label="Goals", icon=":material/flag:")
+
+if caching.cached(linking.linked_customers, scope=filters.scope):
+    st.subheader("Value of CX")
+    value = caching.cached(cx_linkage, days=VALUE_DAYS, scope=filters.scope, period=None)
+    st.markdown(escape_markdown(value_sentence(value)))
+    st.dataframe(linkage_table(value), hide_index=True, key="summary_value_table")
+    st.caption(
+        f"Each linked customer's first NPS answer in these stores, and what they bought at any store in the "
+        f"{VALUE_DAYS} days after it; {value['censored']:,} customers whose {VALUE_DAYS} days are not over yet "
+        "are left out. An association between what customers said and what they did, not proof of cause."
+    )
 
 st.subheader("What moved")
 moved = caching.cached(

@@ -2,7 +2,7 @@
 
 | role | reads | writes |
 |---|---|---|
-| ``admin`` | everything | imports, users, settings, goals, actions |
+| ``admin`` | everything, customers' personal data included | imports, users, settings, goals, actions, personal data (export, erase) |
 | ``executive`` | the whole brand | nothing |
 | ``cx_lead`` | the whole brand | goals, actions, alert rules |
 | ``regional_manager`` | its granted regions and districts, and the stores in them | goals and actions within its grant |
@@ -20,15 +20,15 @@ from dataclasses import dataclass
 class Role:
     name: str
     whole_brand: bool  # reads every store (else only its grants)
-    writes: frozenset[str]  # "imports", "users", "settings", "goals", "actions", "alerts"
+    writes: frozenset[str]  # "imports", "users", "settings", "goals", "actions", "alerts", "personal_data"
     grant_levels: frozenset[str]  # the levels its grants may name
 
 
 ROLES = {
     role.name: role
     for role in (
-        Role("admin", True, frozenset({"imports", "users", "settings", "goals", "actions", "alerts"}),
-             frozenset()),
+        Role("admin", True, frozenset({"imports", "users", "settings", "goals", "actions", "alerts",
+                                       "personal_data"}), frozenset()),
         Role("executive", True, frozenset(), frozenset()),
         Role("cx_lead", True, frozenset({"goals", "actions", "alerts"}), frozenset()),
         Role("regional_manager", False, frozenset({"goals", "actions"}),

@@ -18,7 +18,8 @@ from cx.store.scope import Scope
 from cx.store.users import OutsideGrant, SignInRefused, note_sign_in, user, visible_stores
 
 WRITE_WORDS = {"imports": "import data", "users": "manage users", "settings": "change settings",
-               "goals": "set goals", "actions": "record actions", "alerts": "set alert rules"}  # fmt: skip
+               "goals": "set goals", "actions": "record actions", "alerts": "set alert rules",
+               "personal_data": "export or erase customers' personal data"}  # fmt: skip
 # The levels goals and actions are recorded for, and the store directory's column that names them.
 LEVEL_COLUMNS = {"region": "region", "district": "district", "store": "store_id", "format": "format"}
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from cx.ingest.customer_keys import hash_customer_keys
 from cx.ingest.limits import DEFAULT_LIMITS, Limits
 from cx.ingest.mapping import ColumnMapping, ColumnMappingError, apply_mapping, map_columns
 from cx.ingest.parsing import detect_language
@@ -31,6 +32,7 @@ from cx.ingest.wording import COMMAND_LINE, Remedies, describe_changes, plural, 
 from cx.ingest.writer import Progress, UpdatesRefused, write_batch
 from cx.present.exports import to_csv_bytes
 from cx.store.catalogue import canonical_touchpoint_names
+from cx.store.customers import forgotten_among
 from cx.store.models import Store, Touchpoint
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
@@ -248,11 +250,11 @@ def _plan(
     plan = LoadPlan(kind=kind, facts=valid, duplicates_in_file=int(exact.sum()))
 
     known = _known(engine, Store.store_id)
-    lookalikes = case_lookalikes(valid["store_id"], known)
+    lookalikes = case_lookalikes(valid["store_id"], known) if "store_id" in valid else []
     if lookalikes:
         plan.notices.append("store ids that differ from another only by case, read as different stores: "
                             + "; ".join(lookalikes))  # fmt: skip
-    if kind != "stores":
+    if kind not in ("stores", "customers"):
         if options.create_stores:
             plan.new_stores = stores_to_create(valid, known)
             if len(plan.new_stores):
@@ -280,6 +282,19 @@ def _plan(
         valid["score"] = valid["score"].astype("int64")
     if kind == "surveys":
         plan.attributes = attribute_ratings(valid)
+    if kind == "customers":
+        forgotten = forgotten_among(engine, valid["customer_id"])
+        if forgotten.any():
+            valid = valid.loc[~forgotten]
+            plan.notices.append(
+                f"{plural(int(forgotten.sum()), 'customer')} not loaded: forgotten at their request"
+            )
+    if kind == "customers" and "signed_up_at" in valid:
+        valid["signed_up_at"] = _iso_dates(valid["signed_up_at"]).where(valid["signed_up_at"].notna(), None)
+    if kind == "transactions" and "items" in valid:
+        valid["items"] = valid["items"].round().astype("Int64")
+    valid, notices = hash_customer_keys(engine, kind, valid, rows)
+    plan.notices += notices
     plan.facts = valid
     rejects = (
         pd.concat([part for part in reject_parts if len(part)], ignore_index=True)

@@ -24,7 +24,9 @@ class LoadPlan:
 
 
 def natural_key(kind: str) -> list[str]:
-    return {"stores": ["store_id"], "sales": ["store_id", "date"]}.get(kind, [DERIVABLE_IDS.get(kind, "")])
+    keys = {"stores": ["store_id"], "sales": ["store_id", "date"], "customers": ["customer_id"],
+            "transactions": ["transaction_id"]}  # fmt: skip
+    return keys.get(kind, [DERIVABLE_IDS.get(kind, "")])
 
 
 def derive_ids(strings: pd.DataFrame, kind: str) -> pd.Series:

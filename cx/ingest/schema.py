@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("stores", "nps", "surveys", "reviews", "sales")
+KINDS = ("stores", "nps", "surveys", "reviews", "sales", "customers", "transactions")
 ATTRIBUTE_PREFIX = "attr_"
 MAX_ID_LENGTH = 100
 MAX_SHORT_LENGTH = 200
@@ -76,6 +76,16 @@ STORE_ATTRIBUTES = (
 TOUCHPOINT = ("touchpoint", "touch_point", "channel", "interaction", "journey_touchpoint")
 COMMENT = ("comments", "verbatim", "feedback", "open_end", "remarks", "reason")
 CUSTOMER = ("customer", "userid", "user_id", "client_id", "member_id", "customer_number")
+# A customer's keys besides customer_id: kept as keyed hashes outside the customers table.
+CUSTOMER_KEYS = (
+    _f("email", "short", aliases=("e_mail", "email_address", "mail")),
+    _f("phone", "short", aliases=("phone_number", "mobile", "mobile_number", "telephone", "tel", "msisdn")),
+    _f(
+        "loyalty_id",
+        "id",
+        aliases=("loyalty", "loyalty_number", "loyalty_card", "card_number", "member_card"),
+    ),
+)
 RESPONDED = (
     "date",
     "response_date",
@@ -112,6 +122,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("touchpoint", "short", aliases=TOUCHPOINT),
         _f("comment", "text", aliases=COMMENT),
         _f("customer_id", "id", aliases=CUSTOMER),
+        *CUSTOMER_KEYS,
     ),
     "surveys": (
         _f("response_id", "id", True, aliases=("responseid", "survey_id", "record_id", "id")),
@@ -122,6 +133,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("ces", "rating", False, (1, 7), ("effort", "customer_effort", "ces_score")),
         _f("comment", "text", aliases=COMMENT),
         _f("customer_id", "id", aliases=CUSTOMER),
+        *CUSTOMER_KEYS,
     ),
     "reviews": (
         _f("review_id", "id", True, aliases=("reviewid", "id")),
@@ -136,6 +148,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("text", "text", aliases=("review_text", "review", "content", "body", "comment")),
         _f("platform", "short", aliases=("source", "review_platform", "website")),
         _f("language", "short", aliases=("lang", "locale")),
+        _f("author", "short", aliases=("author_name", "reviewer", "user_name", "username", "handle")),
     ),
     "sales": (
         STORE_ID,
@@ -151,7 +164,43 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
             aliases=("transaction_count", "tickets", "orders", "receipts", "n_transactions", "txn_count"),
         ),
     ),
+    "customers": (
+        _f("customer_id", "id", True, aliases=CUSTOMER),
+        _f("name", "short", aliases=("customer_name", "full_name")),
+        *CUSTOMER_KEYS,
+        _f("city", "short", aliases=("town",)),
+        _f("country", "short", aliases=("country_name",)),
+        _f("segment", "short", aliases=("tier", "customer_segment", "membership_tier")),
+        _f(
+            "signed_up_at",
+            "date",
+            aliases=("signup_date", "joined_at", "joined", "registered_at", "member_since"),
+        ),
+    ),
+    "transactions": (
+        _f(
+            "transaction_id",
+            "id",
+            True,
+            aliases=("transactionid", "receipt_id", "order_id", "ticket_id", "txn_id"),
+        ),
+        STORE_ID,
+        _f(
+            "purchased_at",
+            "datetime",
+            True,
+            aliases=("date", "purchase_date", "transaction_date", "order_date", "timestamp", "created_at"),
+        ),
+        _f("amount", "amount", True, aliases=("total", "value", "order_value", "basket_value", "net_amount")),
+        _f("items", "count", aliases=("item_count", "quantity", "units", "n_items")),
+        _f("channel", "short", aliases=("sales_channel", "order_channel")),
+        _f("customer_id", "id", aliases=CUSTOMER),
+        *CUSTOMER_KEYS,
+    ),
 }
+# Fields read from a file but never written as they are: turned into keyed hashes (the customers
+# table keeps the normalised value too).
+HASHED_FIELDS = {"email": "email_hash", "phone": "phone_hash", "loyalty_id": "loyalty_hash"}
 
 # Fields a fact file may carry to describe stores created with --create-stores.
 STORE_CREATION_FIELDS = (

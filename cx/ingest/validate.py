@@ -27,6 +27,7 @@ SCALE_MIN_COUNT = 3
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 NOT_PRINTABLE_ASCII = r"[^\x20-\x7e]"  # ids with these need a closer look
 NOT_ASCII = r"[^\x00-\x7f]"
+ATTRIBUTE_DATES = ("opened_on", "signed_up_at")  # when a store opened, a customer signed up: no lower bound
 
 
 class ScaleMismatchError(ValueError):
@@ -106,7 +107,7 @@ def validate_rows(
             reason = reason.mask(
                 future & reason.eq(""), f"in the future (after {latest.date() - FUTURE_TOLERANCE})"
             )
-            if name != "opened_on":
+            if name not in ATTRIBUTE_DATES:
                 early = parsed.values.lt(pd.Timestamp(limits.earliest))
                 reason = reason.mask(
                     early & reason.eq(""), f"before {limits.earliest}, the earliest date an import accepts"
@@ -114,7 +115,7 @@ def validate_rows(
             values[name] = parsed.values
             if spec.type == "date" and parsed.values.dt.hour.fillna(0).astype(bool).any():
                 values[name] = parsed.values.dt.normalize()
-            if name != "opened_on":
+            if name not in ATTRIBUTE_DATES:
                 precision = parsed.precision
             if not empty.all():
                 notices.append(parsed.rule)

@@ -37,14 +37,19 @@ from cx.store.rollups import add_batch_to_rollups
 CHUNK_ROWS = 50_000
 Progress = Callable[[int, int], None]
 
+KEY_HASHES = ("email_hash", "phone_hash", "loyalty_hash")
 FACT_TABLES = {
     "nps": ("nps_response", ("response_id",), ("response_id", "store_id", "responded_at", "date_precision",
-            "score", "touchpoint_id", "comment", "customer_id", "batch_id")),
+            "score", "touchpoint_id", "comment", "customer_id", *KEY_HASHES, "batch_id")),
     "surveys": ("survey_response", ("response_id",), ("response_id", "store_id", "responded_at", "date_precision",
-                "touchpoint_id", "csat", "ces", "comment", "customer_id", "batch_id")),
+                "touchpoint_id", "csat", "ces", "comment", "customer_id", *KEY_HASHES, "batch_id")),
     "reviews": ("review", ("review_id",), ("review_id", "store_id", "posted_at", "date_precision", "rating",
-                "text", "platform", "language", "batch_id")),
+                "text", "platform", "language", "author", "batch_id")),
     "sales": ("sales", ("store_id", "date"), ("store_id", "date", "revenue", "transactions", "batch_id")),
+    "customers": ("customer", ("customer_id",), ("customer_id", "name", "email", "phone", "loyalty_id", "city",
+                  "country", "segment", "signed_up_at", *KEY_HASHES, "batch_id")),
+    "transactions": ("purchase", ("transaction_id",), ("transaction_id", "store_id", "purchased_at",
+                     "date_precision", "amount", "items", "channel", "customer_id", *KEY_HASHES, "batch_id")),
 }  # fmt: skip
 STORE_FIELDS = ("name", "city", "country", "latitude", "longitude", "format", "opened_on")
 

@@ -388,3 +388,51 @@ def volume_heatmap(volume: pd.DataFrame, *, source: str) -> alt.Chart:
         )
         .properties(height=alt.Step(16))
     )
+
+
+CUSTOMER_SOURCES = {"nps": "NPS answer", "survey": "Survey answer", "transaction": "Purchase"}
+
+
+def customer_timeline(events: pd.DataFrame, *, currency: str | None = None) -> alt.Chart:
+    """One customer's events over time, a row per store: shape and colour by source (a purchase, an
+    NPS or a survey answer), NPS answers coloured as promoter, passive or detractor; the score, the
+    amount, the touchpoint and the comment in the tooltip. Selecting a source in the legend keeps
+    only its events bright."""
+    frame = events.assign(
+        kind=events["source"].map(CUSTOMER_SOURCES),
+        group=[_nps_group(score) if source == "nps" else CUSTOMER_SOURCES[source]
+               for source, score in zip(events["source"], events["score"], strict=True)],
+    )  # fmt: skip
+    chosen = alt.selection_point(fields=["kind"], bind="legend")
+    amount = f"Amount ({currency})" if currency else "Amount"
+    groups = ["Promoter", "Passive", "Detractor", "Survey answer", "Purchase"]
+    return (
+        alt.Chart(frame)
+        .mark_point(size=140, filled=True)
+        .encode(
+            x=alt.X("at:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("store_id:N", title="Store"),
+            shape=alt.Shape("kind:N", title="Event", scale=alt.Scale(domain=list(CUSTOMER_SOURCES.values()))),
+            color=alt.Color(
+                "group:N",
+                title="Colour",
+                scale=alt.Scale(domain=groups, range=["#009E73", "#999999", "#D55E00", "#0072B2", "#E69F00"]),
+            ),  # fmt: skip
+            opacity=alt.condition(chosen, alt.value(0.95), alt.value(0.15)),
+            tooltip=[
+                alt.Tooltip("kind:N", title="Event"),
+                alt.Tooltip("at:T", title="When", format="%d %b %Y %H:%M"),
+                alt.Tooltip("store_id:N", title="Store"),
+                alt.Tooltip("touchpoint:N", title="Touchpoint"),
+                alt.Tooltip("score:Q", title="Score", format=".0f"),
+                alt.Tooltip("amount:Q", title=amount, format=",.2f"),
+                alt.Tooltip("text:N", title="Comment"),
+            ],  # fmt: skip
+        )
+        .add_params(chosen)
+        .properties(height=max(120, 48 * events["store_id"].nunique()))
+    )
+
+
+def _nps_group(score: float) -> str:
+    return "Promoter" if score >= 9 else "Passive" if score >= 7 else "Detractor"

@@ -19,7 +19,8 @@ from cx.store.scope import Scope
 ACTIONS = (
     "sign_in", "sign_in_failed", "import", "undo", "user_add", "user_grant", "user_revoke", "user_disable",
     "user_password", "goal_create", "goal_update", "goal_delete", "action_create", "action_update", "export",
-    "report_download",
+    "report_download", "customers_link", "customer_forget", "customer_merge", "customer_unmerge",
+    "customer_merge_reject",
 )  # fmt: skip
 DOWNLOADS = ("export", "report_download")
 EVENT_KEYS = ("at", "actor", "action", "scope", "detail")

@@ -1,7 +1,7 @@
 """Import batches: the history, and undoing one batch.
 
 Undoing a batch takes back exactly what it wrote, in one transaction (a refusal or a failure changes
-nothing): its facts (with their survey attributes), the stores it created and the store values it
+nothing): its facts (with their survey attributes), its customers or transactions, the stores it created and the store values it
 changed (restored from ``store_change``, where the import kept them). The rollup buckets its facts fell
 in are recomputed from the rows left (:func:`cx.store.rollups.recompute_rollups`), so metrics return to
 their values before the import. The batch row stays, marked ``undone``, with who and when, and the undo
@@ -28,8 +28,10 @@ from cx.store import audit
 from cx.store.models import (
     Action,
     Brand,
+    Customer,
     Goal,
     ImportBatch,
+    Purchase,
     Region,
     Store,
     StoreChange,
@@ -46,7 +48,9 @@ SOURCE_NOUNS = {
     "surveys": "survey answers",
     "reviews": "reviews",
     "sales": "sales days",
+    "transactions": "transactions",
 }
+CUSTOMER_RECORDS = {"customers": Customer, "transactions": Purchase}  # kinds without rollups
 
 
 class UndoRefused(ValueError):
@@ -94,6 +98,11 @@ def undo_batch(engine: Engine, batch_id: int, *, undone_by: str | None = None) -
         removed = {}
         if batch["kind"] in SOURCES:
             removed.update(_remove_facts(connection, batch["kind"], batch_id))
+        if batch["kind"] in CUSTOMER_RECORDS:
+            model = CUSTOMER_RECORDS[batch["kind"]]
+            removed[model.__tablename__] = connection.execute(
+                delete(model).where(model.batch_id == batch_id)
+            ).rowcount
         restored = _restore_stores(connection, batch_id)
         if created:
             removed["store"] = connection.execute(delete(Store).where(Store.batch_id == batch_id)).rowcount
@@ -114,7 +123,8 @@ def _refuse_dependents(connection: Connection, batch_id: int, created: list[str]
     """Refuse when other batches' facts refer to the stores this batch created, or a later batch changed
     stores this batch created or changed."""
     if created:
-        for source, (model, _) in SOURCES.items():
+        referring = {source: model for source, (model, _) in SOURCES.items()} | {"transactions": Purchase}
+        for source, model in referring.items():
             users = list(
                 connection.execute(
                     select(model.batch_id, func.count())

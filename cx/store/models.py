@@ -122,6 +122,9 @@ class NpsResponse(SQLModel, table=True):
     touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id", index=True)
     comment: str | None = Field(default=None, sa_type=Text)
     customer_id: str | None = Field(default=None, sa_type=String(100))
+    email_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    phone_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    loyalty_hash: str | None = Field(default=None, sa_type=String(64), index=True)
     batch_id: int = Field(foreign_key="import_batch.id")
 
 
@@ -140,6 +143,9 @@ class SurveyResponse(SQLModel, table=True):
     ces: float | None = Field(default=None, sa_type=Float)
     comment: str | None = Field(default=None, sa_type=Text)
     customer_id: str | None = Field(default=None, sa_type=String(100))
+    email_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    phone_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    loyalty_hash: str | None = Field(default=None, sa_type=String(64), index=True)
     batch_id: int = Field(foreign_key="import_batch.id")
 
 
@@ -169,7 +175,65 @@ class Review(SQLModel, table=True):
     text: str | None = Field(default=None, sa_type=Text)
     platform: str | None = Field(default=None, sa_type=String(100))
     language: str | None = Field(default=None, sa_type=String(10))
+    author: str | None = Field(default=None, sa_type=String(200))  # the platform's handle
     batch_id: int = Field(foreign_key="import_batch.id")
+
+
+# --- Customers -------------------------------------------------------------------------------------
+
+
+class Customer(SQLModel, table=True):
+    """A customer of the brand's CRM: the only table holding raw e-mail addresses and phone numbers
+    (normalised), beside their keyed hashes, which every other table matches on."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(sa_type=String(100), unique=True)
+    name: str | None = Field(default=None, sa_type=String(200))
+    email: str | None = Field(default=None, sa_type=String(320))
+    phone: str | None = Field(default=None, sa_type=String(50))
+    loyalty_id: str | None = Field(default=None, sa_type=String(100))
+    city: str | None = Field(default=None, sa_type=String(200))
+    country: str | None = Field(default=None, sa_type=String(200))
+    segment: str | None = Field(default=None, sa_type=String(200))
+    signed_up_at: dt.date | None = Field(default=None, sa_type=Date)
+    email_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    phone_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    loyalty_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    merged_into: str | None = Field(default=None, sa_type=String(100), index=True)  # the customer kept
+    forgotten_at: dt.datetime | None = Field(default=None, sa_type=DateTime)  # personal data erased
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+class CustomerMerge(SQLModel, table=True):
+    """Two CRM customers that look like one person: proposed (with the match probability and how it
+    was found), then merged or rejected by a person; a merge can be undone."""
+
+    __tablename__ = "customer_merge"
+    __table_args__ = (UniqueConstraint("kept_id", "merged_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kept_id: str = Field(sa_type=String(100), index=True)
+    merged_id: str = Field(sa_type=String(100), index=True)
+    probability: float | None = Field(default=None, sa_type=Float)
+    method: str = Field(sa_type=String(20))  # shared key, or splink
+    status: str = Field(sa_type=String(10), index=True)  # proposed, merged, rejected, undone
+    proposed_at: dt.datetime = Field(sa_type=DateTime)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    decided_by: str | None = Field(default=None, sa_type=String(320))
+
+
+class CustomerLink(SQLModel, table=True):
+    """Which customer one NPS answer, survey answer or transaction belongs to, as ``customers link``
+    found it: ``linked`` (one customer, ``matched_on`` the keys that agree), ``conflict`` (its keys name
+    several customers, listed in ``candidates``; nothing is merged) or ``unlinked`` (its keys name none)."""
+
+    __tablename__ = "customer_link"
+    source: str = Field(sa_type=String(20), primary_key=True)  # nps, survey or transaction
+    record_id: str = Field(sa_type=String(100), primary_key=True)
+    status: str = Field(sa_type=String(10), index=True)
+    customer_id: str | None = Field(default=None, sa_type=String(100), index=True)
+    matched_on: str | None = Field(default=None, sa_type=String(100))
+    candidates: str | None = Field(default=None, sa_type=Text)
+    linked_at: dt.datetime = Field(sa_type=DateTime)
 
 
 # --- Business outcomes and targets --------------------------------------------------------------
@@ -182,6 +246,26 @@ class Sales(SQLModel, table=True):
     date: dt.date = Field(index=True)
     revenue: float | None = None
     transactions: int | None = None
+    batch_id: int = Field(foreign_key="import_batch.id")
+
+
+class Purchase(SQLModel, table=True):
+    """One loyalty or point-of-sale transaction; its customer is named by the file's ``customer_id``
+    and by keyed hashes of e-mail, phone and loyalty number (never the raw keys)."""
+
+    __table_args__ = (Index("ix_purchase_store_time", "store_id", "purchased_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    transaction_id: str = Field(sa_type=String(100), unique=True)
+    store_id: str = Field(sa_type=String(100), foreign_key="store.store_id")
+    purchased_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    date_precision: str = Field(default="day", sa_type=String(5))
+    amount: float = Field(sa_type=Float)
+    items: int | None = None
+    channel: str | None = Field(default=None, sa_type=String(100))
+    customer_id: str | None = Field(default=None, sa_type=String(100), index=True)
+    email_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    phone_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    loyalty_hash: str | None = Field(default=None, sa_type=String(64), index=True)
     batch_id: int = Field(foreign_key="import_batch.id")
 
 
