@@ -641,6 +641,7 @@ def _clean(value):
 def _demo(engine, settings: Settings, seed: int) -> int:
     from cx.ingest import load_frame
     from cx.ingest.demo import demo_brand, record_demo_plans, record_demo_users
+    from cx.store.linking import link_customers
 
     _upgrade(engine)
     brand = demo_brand(seed)
@@ -649,10 +650,13 @@ def _demo(engine, settings: Settings, seed: int) -> int:
         summary = load_frame(
             engine, kind, frame, options, name=f"demo:{kind}", reports_dir=settings.reports_dir
         )
-        print(f"{kind:8} {summary.rows_loaded:>7} loaded, {summary.rows_duplicate:>7} already there")
+        print(f"{kind:12} {summary.rows_loaded:>7} loaded, {summary.rows_duplicate:>7} already there")
+    linked = link_customers(engine)
+    print(f"{'linked':12} {linked.records_linked:>7} records to customers, {linked.duplicate_pairs:>7} duplicate "
+          "pairs proposed")  # fmt: skip
     goals, actions = record_demo_plans(engine, brand)
-    print(f"{'goals':8} {goals:>7} set, {actions:>7} action recorded")
-    print(f"{'users':8} {record_demo_users(engine, brand):>7} added, one per role (see users list)")
+    print(f"{'goals':12} {goals:>7} set, {actions:>7} action recorded")
+    print(f"{'users':12} {record_demo_users(engine, brand):>7} added, one per role (see users list)")
     return _prepare(engine, as_json=False)
 
 
@@ -665,7 +669,7 @@ def _prepare(engine, as_json: bool, out=None) -> int:
         print(json.dumps({"prepared": prepared}))
     else:
         seconds = sum(view["seconds"] for view in prepared)
-        print(f"{'root cause':8} {len(prepared):>3} first views prepared in {seconds:.1f} s", file=out)
+        print(f"{'root cause':12} {len(prepared):>7} first views prepared in {seconds:.1f} s", file=out)
     return 0
 
 

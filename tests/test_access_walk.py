@@ -235,6 +235,12 @@ class Forbidden:
         return beginnings
 
 
+def within(text: str, texts: set[str]) -> bool:
+    """Whether ``text`` is part of one of ``texts`` (a comment of another store that is also the start
+    of a visible one tells nothing)."""
+    return any(text in other for other in texts)
+
+
 def linked_records(url: str) -> pd.DataFrame:
     """``customer_id, store_id`` of every record linked to a customer (by any key, not only the id)."""
     engine = make_engine(url)
@@ -262,13 +268,14 @@ def forbidden_for(brand: DemoBrand, visible: set[str], linked: pd.DataFrame | No
                        brand.frames["surveys"][["store_id", "comment"]].rename(columns={"comment": "text"}),
                        brand.frames["reviews"][["store_id", "text"]]])  # fmt: skip
     texts = texts.assign(text=texts["text"].map(flat))
+    seen = set(texts.loc[texts["store_id"].isin(visible), "text"].dropna())
     outside = stores.loc[stores["store_id"].isin(others)]
     customers = {marker_customer(s) for s in others} | only_at(answers, "customer_id", others)
     ids = others | customers
     words = (set(outside["name"]) | (set(stores["region"]) - own_regions) | {marker(s) for s in others}
              | {customer_name(c) for c in customers}
              | {action_text(place) for place in others | set(outside["region"])}
-             | {t for t in only_at(texts, "text", others) if len(t) > LONG_TEXT})  # fmt: skip
+             | {t for t in only_at(texts, "text", others) if len(t) > LONG_TEXT and not within(t, seen)})  # fmt: skip
     return Forbidden(frozenset(ids), frozenset(words))
 
 

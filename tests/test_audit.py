@@ -91,7 +91,15 @@ def test_every_change_is_recorded_with_its_actor_and_scope(engine, database_url,
         (LEAD, "report_download", "whole brand"),
     ]
     detail = {e["action"]: e["detail"] for e in reversed(events(engine))}  # the newest of each action
-    assert set(detail) == set(ACTIONS) - {"sign_in_failed"}  # failures: the next test
+    customers = {
+        "customers_link",
+        "customer_merge",
+        "customer_merge_reject",
+        "customer_unmerge",
+        "customer_forget",
+    }
+    assert set(detail) == set(ACTIONS) - {"sign_in_failed"} - customers  # failures: the next test; customers:
+    # tests/test_customer_linking.py, test_customer_duplicates.py, test_customer_profile.py
     assert detail["import"] == {"batch_id": imported["batch_id"], "kind": "nps", "file": str(nps),
                                 "rows_added": 2, "rows_updated": 0, "rows_duplicate": 0,
                                 "rows_rejected": 0}  # fmt: skip

@@ -246,6 +246,36 @@ def test_page_renders_in_the_browser(signed_in, app_url, name, path, title, extr
         page.close()
 
 
+def test_a_customer_of_st007_across_stores_and_sources(signed_in, app_url):
+    """The Customers page opened on the ST007 customer with the most linked records: their tiles and
+    timeline render (screenshot ``customers.png``), and the address holds their id."""
+    from sqlalchemy import text
+
+    from cx.config import make_engine
+
+    engine = make_engine(DATABASES[app_url])
+    with engine.connect() as connection:
+        customer = connection.execute(text(
+            "SELECT l.customer_id FROM customer_link l JOIN nps_response r ON r.response_id = l.record_id "
+            "WHERE l.source = 'nps' AND l.status = 'linked' AND r.store_id = 'ST007' AND r.score <= 6 "
+            "GROUP BY l.customer_id ORDER BY (SELECT COUNT(*) FROM customer_link c WHERE c.customer_id = "
+            "l.customer_id) DESC, l.customer_id LIMIT 1"
+        )).scalar_one()  # fmt: skip
+    engine.dispose()
+    page = signed_in.new_page()
+    try:
+        page.goto(f"{app_url}/customers?customer={customer}", wait_until="domcontentloaded")
+        wait_until_rendered(page, "Customers")
+        save_full_page_screenshot(page, SCREENSHOTS / "customers.png")
+        assert page.locator(ERROR_BOX).count() == 0
+        body = page.locator("body").inner_text()
+        assert customer in body and "Journey stage" in body and "Detractors who have not come back" in body
+        assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+        assert f"customer={customer}" in page.url
+    finally:
+        page.close()
+
+
 def test_investigate_link_from_compare_opens_that_store(signed_in, app_url):
     """A real click on an "Investigate" link: the sidebar (still holding "All stores" from the compare page)
     follows the link's store, and the investigation is of that store."""

@@ -1,19 +1,26 @@
 """A deterministic synthetic demo brand with planted, known stories.
 
 ``generate_brand`` returns DataFrames in the canonical import formats (stores, nps, surveys, reviews,
-sales) plus the ground truth (``story``) that dashboards and root-cause analyses should recover:
+sales, customers, transactions) plus the ground truth (``story``) that dashboards and root-cause
+analyses should recover:
 
 * an incident: one store and one touchpoint degrade from a start date (scores, complaint words in
   English and Arabic, review ratings, transactions), and stay degraded;
 * a low region: a steady level gap in every score, not a change;
 * a tiny store whose scores swing by chance only (a decoy);
-* brand-wide seasonality (December sales peak, summer dip in scores) and busier weekends.
+* brand-wide seasonality (December sales peak, summer dip in scores) and busier weekends;
+* customers (:mod:`cx.ingest.demo_customers`): a CRM of everyone who answers (a few signed up
+  twice), answers that name their customer by e-mail, phone or loyalty id instead of the id, and
+  purchases in which promoters come back more than passives and passives more than detractors, who at
+  the incident's store mostly stop coming back.
 
 ``demo_goals`` and ``demo_actions`` set targets and record an action from the brand's own numbers, so
 that the goals pages and the root cause's "after an action" step have something to show on first run;
 ``record_demo_plans`` stores them. Revenue is in ``DEMO_CURRENCY``.
 
 Every draw comes from ``numpy.random.default_rng(seed)``: the same arguments give byte-identical frames.
+The customer data have a generator of their own and only add frames and columns, so a brand without
+them (``customers=False``) has every other value as it is.
 Scores come from one latent satisfaction per response (store, region, touchpoint, month, weekday and
 story effects plus standard normal noise) read on each scale through fixed cut points, so the story
 sizes are set in the units people read (NPS points, CSAT points, % of transactions).
@@ -35,7 +42,7 @@ from cx.store.records import GOAL_FIELDS, actions_for, goal_rows, insert_action,
 from cx.store.scope import Scope
 from cx.store.users import add_user, list_users
 
-FRAME_KINDS = ("stores", "nps", "surveys", "reviews", "sales")
+FRAME_KINDS = ("stores", "nps", "surveys", "reviews", "sales", "customers", "transactions")
 SURVEY_ATTRIBUTES = ("staff_friendliness", "speed", "cleanliness", "product_availability", "value_for_money")
 PLATFORMS = ("Google", "Facebook", "Tripadvisor", "Trustpilot")
 DEFAULT_START = date(2025, 5, 1)
@@ -69,9 +76,9 @@ DEFAULT_INCIDENT = Incident(
 class DemoBrand:
     """Generated import files (``frames`` in import order, see FRAME_KINDS) and their ground truth.
 
-    ``story`` keys: brand, seed, period, incident, low_region, tiny_store (each None when left out),
-    new_stores (store id -> opened_on), regions, currency (of the revenue), seasonality. Dates are ISO
-    strings.
+    ``story`` keys: brand, seed, period, incident, low_region, tiny_store, customers (each None when
+    left out), new_stores (store id -> opened_on), regions, currency (of the revenue), seasonality.
+    Dates are ISO strings. ``customers``: see :func:`cx.ingest.demo_customers.customer_frames`.
     """
 
     name: str
@@ -667,6 +674,7 @@ def generate_brand(
     arabic_share: float = 0.15,
     responses_per_store_month: int = 60,
     reviews_per_store_month: int = 9,
+    customers: bool = False,
 ) -> DemoBrand:
     """Generate a brand: ``n_stores`` stores in ``n_regions`` regions over ``months`` months from ``start``.
 
@@ -675,7 +683,9 @@ def generate_brand(
     ``tiny_store_responses`` (min, max) NPS and survey responses a month. ``new_stores`` stores open
     during the period. ``responses_per_store_month`` is the average NPS responses (and survey responses)
     of a store in a month, ``reviews_per_store_month`` the average reviews, ``arabic_share`` the share of
-    comments and reviews written in Arabic.
+    comments and reviews written in Arabic. ``customers`` adds the CRM, the customers' keys in the
+    answers (email, phone, loyalty_id) and the transactions (the demo's take about a second to make and
+    a few seconds to load, so brands made for other purposes leave them out).
     """
     _check_arguments(
         n_stores,
@@ -725,8 +735,14 @@ def generate_brand(
         customer_offsets=np.r_[0, np.cumsum(pools)[:-1]],
         customer_pools=pools,
     )
-    frames = _frames(world, store_effect, responses_per_store_month, reviews_per_store_month)
+    frames, people = _frames(world, store_effect, responses_per_store_month, reviews_per_store_month)
     story = _story(name, seed, world, end, regions, low_region, low_region_gap, opening)
+    story["customers"] = None
+    if customers:
+        from cx.ingest.demo_customers import customer_frames  # it builds on this module's world
+
+        added, story["customers"] = customer_frames(world, seed, frames, people)
+        frames |= added
     return DemoBrand(name=name, frames=frames, story=story)
 
 
@@ -856,20 +872,24 @@ def _incident_shifts(
 
 def _frames(
     world: _World, store_effect: np.ndarray, responses_per_store_month: int, reviews_per_store_month: int
-) -> dict[str, pd.DataFrame]:
-    """The import files in import order (FRAME_KINDS), drawn from the world's generator in that order."""
-    return {
+) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """The import files up to sales in import order (FRAME_KINDS), drawn from the world's generator in
+    that order, and the customer number of who gave each NPS and survey answer."""
+    nps, nps_people = _nps_frame(world, responses_per_store_month)
+    surveys, survey_people = _survey_frame(world, responses_per_store_month)
+    frames = {
         "stores": world.stores,
-        "nps": _nps_frame(world, responses_per_store_month),
-        "surveys": _survey_frame(world, responses_per_store_month),
+        "nps": nps,
+        "surveys": surveys,
         "reviews": _review_frame(world, reviews_per_store_month),
         "sales": _sales_frame(world, store_effect),
     }
+    return frames, {"nps": nps_people, "surveys": survey_people}
 
 
 def demo_brand(seed: int = 7) -> DemoBrand:
-    """The bundled demo: ``generate_brand`` with its default stories."""
-    return generate_brand(seed)
+    """The bundled demo: ``generate_brand`` with its default stories and its customers."""
+    return generate_brand(seed, customers=True)
 
 
 # --- Goals and actions ----------------------------------------------------------------------
@@ -1195,14 +1215,16 @@ def _comments(
     return comment
 
 
-def _customers(world: _World, store: np.ndarray) -> np.ndarray:
-    """Customer ids from a pool per city, skewed so that regulars answer again and again."""
+def _customers(world: _World, store: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Who gave each answer, as a customer number from a pool per city (skewed so that regulars answer
+    again and again), and the customer id the answer carries: blank for the share that gave none."""
     rng = world.rng
     city = world.city[store]
     local = np.floor(world.customer_pools[city] * rng.random(store.size) ** 1.7).astype(np.int64)
-    ids = _ids("C", world.customer_offsets[city] + local + 1).astype(object)
+    person = world.customer_offsets[city] + local + 1
+    ids = _ids("C", person).astype(object)
     ids[rng.random(store.size) < _CUSTOMER_BLANK] = ""
-    return ids
+    return person, ids
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int = 6) -> np.ndarray:
@@ -1224,7 +1246,8 @@ def _in_time_order(
     return pd.DataFrame(frame)
 
 
-def _nps_frame(world: _World, per_store_month: int) -> pd.DataFrame:
+def _nps_frame(world: _World, per_store_month: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The NPS answers, and the customer number of who gave each (see _customers)."""
     rng = world.rng
     store, when = _visits(world, _response_counts(world, per_store_month, world.tiny_responses))
     day = when.astype("datetime64[D]")
@@ -1235,18 +1258,26 @@ def _nps_frame(world: _World, per_store_month: int) -> pd.DataFrame:
     sentiment = np.select([score >= 9, score >= 7], [0, 1], 2)
     label = np.array(TOUCHPOINTS, dtype=object)[touchpoint]
     label[rng.random(store.size) < _NPS_TOUCHPOINT_BLANK] = ""
+    comment = _comments(world, store, touchpoint, sentiment, incident, _NPS_COMMENT_RATE)
+    person, customer_id = _customers(world, store)
     columns = {
         "store_id": world.stores["store_id"].to_numpy()[store],
         "responded_at": when,
         "score": score,
         "touchpoint": label,
-        "comment": _comments(world, store, touchpoint, sentiment, incident, _NPS_COMMENT_RATE),
-        "customer_id": _customers(world, store),
+        "comment": comment,
+        "customer_id": customer_id,
+        "person": person,
     }
-    return _in_time_order(columns, "response_id", "N", "responded_at")
+    return _without_person(_in_time_order(columns, "response_id", "N", "responded_at"))
 
 
-def _survey_frame(world: _World, per_store_month: int) -> pd.DataFrame:
+def _without_person(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    return frame.drop(columns="person"), frame["person"].to_numpy()
+
+
+def _survey_frame(world: _World, per_store_month: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The survey answers, and the customer number of who gave each (see _customers)."""
     rng = world.rng
     store, when = _visits(world, _response_counts(world, per_store_month, world.tiny_responses))
     n = store.size
@@ -1259,14 +1290,16 @@ def _survey_frame(world: _World, per_store_month: int) -> pd.DataFrame:
     ces = _CES_SCALE.read(mean + 0.8 * feeling + 0.6 * rng.standard_normal(n)).astype(object)
     ces[rng.random(n) < _CES_BLANK] = ""
     sentiment = np.select([csat >= 4, csat == 3], [0, 1], 2)
+    comment = _comments(world, store, touchpoint, sentiment, incident, _SURVEY_COMMENT_RATE)
+    person, customer_id = _customers(world, store)
     columns = {
         "store_id": world.stores["store_id"].to_numpy()[store],
         "responded_at": when,
         "touchpoint": np.array(TOUCHPOINTS, dtype=object)[touchpoint],
         "csat": csat,
         "ces": ces,
-        "comment": _comments(world, store, touchpoint, sentiment, incident, _SURVEY_COMMENT_RATE),
-        "customer_id": _customers(world, store),
+        "comment": comment,
+        "customer_id": customer_id,
     }
     names = np.array(TOUCHPOINTS, dtype=object)[touchpoint]
     for attribute, (offset, asked_about) in _ATTRIBUTE_PROFILE.items():
@@ -1275,7 +1308,8 @@ def _survey_frame(world: _World, per_store_month: int) -> pd.DataFrame:
         asked = np.ones(n, bool) if asked_about is None else np.isin(names, list(asked_about))
         rating[rng.random(n) < np.where(asked, *_ATTRIBUTE_BLANK)] = ""
         columns[f"attr_{attribute}"] = rating
-    return _in_time_order(columns, "response_id", "S", "responded_at")
+    columns["person"] = person
+    return _without_person(_in_time_order(columns, "response_id", "S", "responded_at"))
 
 
 def _review_frame(world: _World, per_store_month: int) -> pd.DataFrame:

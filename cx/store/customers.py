@@ -167,66 +167,54 @@ def _stage(purchases: int, last_nps: int | None, *, has_feedback: bool) -> str |
 def at_risk(engine: Engine, *, scope: Scope, limit: int = 200) -> pd.DataFrame:
     """Detractors (latest NPS answer 0-6) in ``scope`` with no purchase since that answer: customer,
     store, answered, score, comment, last purchase (before it), newest answers first."""
+    answers = _latest_answers(engine, scope=scope)
+    risky = answers.loc[answers["score"] <= DETRACTOR_AT_MOST]
+    last = _last_purchases(engine, risky["customer_id"])
+    risky = risky.merge(last, on="customer_id", how="left")
+    risky = risky.loc[~(risky["last_purchase"] > risky["answered"])]
+    columns = ["customer_id", "store_id", "answered", "score", "comment", "last_purchase"]
+    ordered = risky.sort_values(["answered", "customer_id"], ascending=[False, True], kind="stable")
+    return ordered[columns].head(limit).reset_index(drop=True)
+
+
+def _linked_answers(scope: Scope):
+    """The FROM and WHERE of the NPS answers in ``scope`` linked to a customer."""
     joined, conditions = gated(NpsResponse.__table__, scope)
     link = and_(CustomerLink.source == "nps", CustomerLink.record_id == NpsResponse.response_id,
                 CustomerLink.status == "linked")  # fmt: skip
-    joined = joined.join(CustomerLink.__table__, link)
-    latest = (
-        select(
-            CustomerLink.customer_id.label("customer_id"),
-            func.max(NpsResponse.responded_at).label("answered"),
-        )
-        .select_from(joined)
-        .where(*conditions)
-        .group_by(CustomerLink.customer_id)
-        .subquery()
-    )
-    answer = (
-        select(
-            latest.c.customer_id,
-            NpsResponse.store_id,
-            latest.c.answered,
-            NpsResponse.score,
-            NpsResponse.comment,
-        )  # fmt: skip
-        .select_from(
-            joined.join(
-                latest,
-                and_(
-                    latest.c.customer_id == CustomerLink.customer_id,
-                    latest.c.answered == NpsResponse.responded_at,
-                ),
-            )
-        )  # fmt: skip
-        .where(*conditions, NpsResponse.score <= DETRACTOR_AT_MOST)
-        .subquery()
-    )
-    bought = and_(CustomerLink.source == "transaction", CustomerLink.record_id == Purchase.transaction_id,
-                  CustomerLink.status == "linked", CustomerLink.customer_id == answer.c.customer_id)  # fmt: skip
-    purchases = select(Purchase.purchased_at).join(CustomerLink.__table__, bought)
-    since = purchases.where(Purchase.purchased_at > answer.c.answered).exists()
-    before = (
-        purchases.where(Purchase.purchased_at <= answer.c.answered)
-        .with_only_columns(func.max(Purchase.purchased_at))
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            answer.c.customer_id,
-            answer.c.store_id,
-            answer.c.answered,
-            answer.c.score,
-            answer.c.comment,
-            before.label("last_purchase"),
-        )  # fmt: skip
-        .where(~since)
-        .order_by(answer.c.answered.desc(), answer.c.customer_id)
-        .limit(limit)
-    )
+    return joined.join(CustomerLink.__table__, link), conditions
+
+
+def _latest_answers(engine: Engine, *, scope: Scope) -> pd.DataFrame:
+    """Each linked customer's latest NPS answer in ``scope``: customer_id, store_id, answered, score,
+    comment (one answer when several share the moment)."""
+    joined, conditions = _linked_answers(scope)
+    query = select(CustomerLink.customer_id, NpsResponse.store_id, NpsResponse.responded_at.label("answered"),
+                   NpsResponse.score, NpsResponse.comment).select_from(joined).where(*conditions)  # fmt: skip
     with engine.connect() as connection:
-        rows = connection.execute(query).mappings().all()
-    columns = ["customer_id", "store_id", "answered", "score", "comment", "last_purchase"]
-    return pd.DataFrame(rows, columns=columns).drop_duplicates("customer_id").reset_index(drop=True)
+        rows = pd.DataFrame(connection.execute(query).all(), columns=["customer_id", "store_id", "answered",
+                                                                      "score", "comment"])  # fmt: skip
+    rows = rows.sort_values(["customer_id", "answered", "store_id"], kind="stable")
+    return rows.drop_duplicates("customer_id", keep="last")
+
+
+def _last_purchases(engine: Engine, customer_ids: pd.Series) -> pd.DataFrame:
+    """customer_id, last_purchase (at any store) of these customers; those without a purchase left out."""
+    link = and_(CustomerLink.source == "transaction", CustomerLink.record_id == Purchase.transaction_id,
+                CustomerLink.status == "linked")  # fmt: skip
+    wanted = sorted(set(customer_ids))
+    found = []
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 5000):  # bounded IN lists
+            query = (
+                select(CustomerLink.customer_id, func.max(Purchase.purchased_at))
+                .select_from(Purchase.__table__.join(CustomerLink.__table__, link))
+                .where(CustomerLink.customer_id.in_(wanted[start : start + 5000]))
+                .group_by(CustomerLink.customer_id)
+            )
+            found += connection.execute(query).all()
+    last = pd.DataFrame(found, columns=["customer_id", "last_purchase"])
+    return last.astype({"last_purchase": "datetime64[us]"}) if len(last) else last
 
 
 def customer_export(engine: Engine, customer_id: str, *, actor: str | None = None) -> dict:
@@ -363,81 +351,58 @@ def forgotten_among(engine: Engine, customer_ids: pd.Series) -> pd.Series:
 def answers_and_returns(engine: Engine, *, days: int, scope: Scope, start: dt.datetime | None = None,
                         end: dt.datetime | None = None) -> tuple[pd.DataFrame, int, dt.datetime | None]:  # fmt: skip
     """Each linked customer's first NPS answer in ``scope`` and ``[start, end)``, with their purchases
-    (any store) in the ``days`` after it: ``customer_id, answered, score, purchases, revenue``. Answers
-    less than ``days`` before the last purchase on record are left out, as their window is not over
-    (censored); returns the rows, how many customers were left out so, and that last purchase."""
-    link = and_(CustomerLink.source == "nps", CustomerLink.record_id == NpsResponse.response_id,
-                CustomerLink.status == "linked")  # fmt: skip
-    joined, conditions = gated(NpsResponse.__table__, scope)
-    joined = joined.join(CustomerLink.__table__, link)
+    (any store) in the ``days`` after it, (answer, answer + days]: ``customer_id, answered, score,
+    purchases, revenue``. Answers less than ``days`` before the last purchase on record are left out,
+    as their window is not over (censored); returns the rows, how many customers were left out so,
+    and that last purchase. Two grouped reads (the answers, the customers' purchases in the span the
+    windows cover); the windows are matched in pandas."""
+    columns = ["customer_id", "answered", "score", "purchases", "revenue"]
+    joined, conditions = _linked_answers(scope)
     if start is not None:
         conditions.append(NpsResponse.responded_at >= start)
     if end is not None:
         conditions.append(NpsResponse.responded_at < end)
+    query = select(CustomerLink.customer_id, NpsResponse.responded_at, NpsResponse.score).select_from(joined)
     with engine.connect() as connection:
         data_end = connection.execute(select(func.max(Purchase.purchased_at))).scalar()
-        first = (
-            select(CustomerLink.customer_id.label("customer_id"), func.min(NpsResponse.responded_at).label("answered"))
-            .select_from(joined).where(*conditions).group_by(CustomerLink.customer_id).subquery()
-        )  # fmt: skip
-        answer = (
-            select(first.c.customer_id, first.c.answered, func.min(NpsResponse.score).label("score"))
-            .select_from(
-                joined.join(
-                    first,
-                    and_(
-                        first.c.customer_id == CustomerLink.customer_id,
-                        first.c.answered == NpsResponse.responded_at,
-                    ),
-                )
-            )  # fmt: skip
-            .where(*conditions)
-            .group_by(first.c.customer_id, first.c.answered)
-            .subquery()
-        )
-        if data_end is None:
-            return pd.DataFrame(columns=["customer_id", "answered", "score", "purchases", "revenue"]), 0, None
-        limit = pd.Timestamp(data_end).to_pydatetime() - dt.timedelta(days=days)
-        censored = connection.execute(
-            select(func.count()).select_from(answer).where(answer.c.answered > limit)
-        ).scalar_one()
-        bought = CustomerLink.__table__.alias("bought")
-        window_end = _plus_days(connection, answer.c.answered, days)
-        query = (
-            select(
-                answer.c.customer_id,
-                answer.c.answered,
-                answer.c.score,
-                func.count(Purchase.id).label("purchases"),
-                func.coalesce(func.sum(Purchase.amount), 0.0).label("revenue"),
-            )  # fmt: skip
-            .select_from(
-                answer.outerjoin(
-                    bought,
-                    and_(
-                        bought.c.source == "transaction",
-                        bought.c.status == "linked",
-                        bought.c.customer_id == answer.c.customer_id,
-                    ),
-                ).outerjoin(  # fmt: skip
-                    Purchase.__table__,
-                    and_(
-                        Purchase.transaction_id == bought.c.record_id,
-                        Purchase.purchased_at > answer.c.answered,
-                        Purchase.purchased_at <= window_end,
-                    ),
-                )  # fmt: skip
-            )
-            .where(answer.c.answered <= limit)
-            .group_by(answer.c.customer_id, answer.c.answered, answer.c.score)
-        )
-        rows = connection.execute(query).mappings().all()
-    frame = pd.DataFrame(rows, columns=["customer_id", "answered", "score", "purchases", "revenue"])
-    return frame.astype({"score": "int64", "purchases": "int64", "revenue": "float64"}), censored, data_end
+        answers = pd.DataFrame(connection.execute(query.where(*conditions)).all(),
+                               columns=["customer_id", "answered", "score"])  # fmt: skip
+    if data_end is None or answers.empty:
+        return pd.DataFrame(columns=columns), 0, data_end
+    answers["answered"] = pd.to_datetime(answers["answered"])
+    first = answers.sort_values(["customer_id", "answered", "score"], kind="stable").drop_duplicates(
+        "customer_id"
+    )
+    window = pd.Timedelta(days=days)
+    open_windows = first["answered"] > pd.Timestamp(data_end) - window
+    censored, first = int(open_windows.sum()), first.loc[~open_windows]
+    bought = _purchases_between(engine, first["answered"].min(), first["answered"].max() + window)
+    bought = bought.merge(first[["customer_id", "answered"]], on="customer_id")
+    inside = (bought["purchased_at"] > bought["answered"]) & (
+        bought["purchased_at"] <= bought["answered"] + window
+    )
+    sums = (
+        bought.loc[inside].groupby("customer_id").agg(purchases=("amount", "size"), revenue=("amount", "sum"))
+    )
+    result = first.merge(sums, on="customer_id", how="left").fillna({"purchases": 0, "revenue": 0.0})
+    return (
+        result[columns].astype({"score": "int64", "purchases": "int64", "revenue": "float64"}),
+        censored,
+        data_end,
+    )
 
 
-def _plus_days(connection: Connection, moment, days: int):
-    """``moment`` plus ``days`` whole days, in the connection's SQL."""
-    if connection.dialect.name == "sqlite":
-        return func.datetime(moment, f"+{int(days)} days")
-    return moment + dt.timedelta(days=int(days))
+def _purchases_between(engine: Engine, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """customer_id, purchased_at, amount of the linked purchases in ``[first, last]``."""
+    link = and_(CustomerLink.source == "transaction", CustomerLink.record_id == Purchase.transaction_id,
+                CustomerLink.status == "linked")  # fmt: skip
+    query = (
+        select(CustomerLink.customer_id, Purchase.purchased_at, Purchase.amount)
+        .select_from(Purchase.__table__.join(CustomerLink.__table__, link))
+        .where(Purchase.purchased_at >= first.to_pydatetime(), Purchase.purchased_at <= last.to_pydatetime())
+    )
+    with engine.connect() as connection:
+        rows = pd.DataFrame(
+            connection.execute(query).all(), columns=["customer_id", "purchased_at", "amount"]
+        )
+    return rows.assign(purchased_at=pd.to_datetime(rows["purchased_at"]))
