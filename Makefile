@@ -55,3 +55,4 @@ bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.metrics
 	$(BIN)/python -m bench.explain
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.customers

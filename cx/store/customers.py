@@ -192,7 +192,7 @@ def _latest_answers(engine: Engine, *, scope: Scope) -> pd.DataFrame:
     query = select(CustomerLink.customer_id, NpsResponse.store_id, NpsResponse.responded_at.label("answered"),
                    NpsResponse.score, NpsResponse.comment).select_from(joined).where(*conditions)  # fmt: skip
     with engine.connect() as connection:
-        rows = pd.DataFrame(connection.execute(query).all(), columns=["customer_id", "store_id", "answered",
+        rows = pd.DataFrame(map(tuple, connection.execute(query)), columns=["customer_id", "store_id", "answered",
                                                                       "score", "comment"])  # fmt: skip
     rows = rows.sort_values(["customer_id", "answered", "store_id"], kind="stable")
     return rows.drop_duplicates("customer_id", keep="last")
@@ -212,7 +212,7 @@ def _last_purchases(engine: Engine, customer_ids: pd.Series) -> pd.DataFrame:
                 .where(CustomerLink.customer_id.in_(wanted[start : start + 5000]))
                 .group_by(CustomerLink.customer_id)
             )
-            found += connection.execute(query).all()
+            found += map(tuple, connection.execute(query))
     last = pd.DataFrame(found, columns=["customer_id", "last_purchase"])
     return last.astype({"last_purchase": "datetime64[us]"}) if len(last) else last
 
@@ -365,7 +365,7 @@ def answers_and_returns(engine: Engine, *, days: int, scope: Scope, start: dt.da
     query = select(CustomerLink.customer_id, NpsResponse.responded_at, NpsResponse.score).select_from(joined)
     with engine.connect() as connection:
         data_end = connection.execute(select(func.max(Purchase.purchased_at))).scalar()
-        answers = pd.DataFrame(connection.execute(query.where(*conditions)).all(),
+        answers = pd.DataFrame(map(tuple, connection.execute(query.where(*conditions))),
                                columns=["customer_id", "answered", "score"])  # fmt: skip
     if data_end is None or answers.empty:
         return pd.DataFrame(columns=columns), 0, data_end
@@ -403,6 +403,6 @@ def _purchases_between(engine: Engine, first: pd.Timestamp, last: pd.Timestamp) 
     )
     with engine.connect() as connection:
         rows = pd.DataFrame(
-            connection.execute(query).all(), columns=["customer_id", "purchased_at", "amount"]
+            map(tuple, connection.execute(query)), columns=["customer_id", "purchased_at", "amount"]
         )
     return rows.assign(purchased_at=pd.to_datetime(rows["purchased_at"]))

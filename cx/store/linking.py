@@ -59,7 +59,12 @@ def link_customers(
     now = now or dt.datetime.now()
     with engine.begin() as connection:
         connection.execute(
-            text(_create_temporary("link_pending", "source VARCHAR(20), record_id VARCHAR(100)"))
+            text(
+                _create_temporary(
+                    "link_pending",
+                    "source VARCHAR(20), record_id VARCHAR(100), PRIMARY KEY (source, record_id)",
+                )
+            )
         )
         for source, (table, record_id) in RECORDS.items():
             connection.execute(text(_pending_sql(source, table, record_id)))
