@@ -14,7 +14,7 @@ from cx.present import root_cause as investigation
 from cx.present.benchmark import benchmark_table
 from cx.present.linkage import linkage_table, value_sentence
 from cx.present.markup import escape_markdown
-from cx.store import linking
+from cx.store import customers
 from ui.shared import caching, links, paths, tables
 from ui.shared.filters import period_caption, require_filters
 
@@ -116,7 +116,7 @@ else:
     )
 links.page_link(paths.GOALS, label="Goals", icon=":material/flag:")
 
-if caching.cached(linking.linked_customers, scope=filters.scope):
+if caching.cached(customers.linked_customers, scope=filters.scope):
     st.subheader("Value of CX")
     value = caching.cached(cx_linkage, days=VALUE_DAYS, scope=filters.scope, period=None)
     st.markdown(escape_markdown(value_sentence(value)))

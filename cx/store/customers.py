@@ -96,8 +96,7 @@ def customer_events(engine: Engine, customer_id: str, *, scope: Scope) -> pd.Dat
     """The customer's linked records in ``scope`` with :data:`EVENT_KEYS`, oldest first."""
     parts = []
     for source, table in RECORD_TABLES.items():
-        link = and_(CustomerLink.source == source, CustomerLink.record_id == RECORD_IDS[source],
-                    CustomerLink.status == "linked", CustomerLink.customer_id == customer_id)  # fmt: skip
+        link = and_(_linked(source), CustomerLink.customer_id == customer_id)
         joined, conditions = gated(
             table.__table__, scope, also=frozenset({"touchpoint"}) if source != "transaction" else frozenset()
         )
@@ -180,9 +179,21 @@ def at_risk(engine: Engine, *, scope: Scope, limit: int = 200) -> pd.DataFrame:
 def _linked_answers(scope: Scope):
     """The FROM and WHERE of the NPS answers in ``scope`` linked to a customer."""
     joined, conditions = gated(NpsResponse.__table__, scope)
-    link = and_(CustomerLink.source == "nps", CustomerLink.record_id == NpsResponse.response_id,
+    return joined.join(CustomerLink.__table__, _linked("nps")), conditions
+
+
+def _linked(source: str):
+    """The join of ``source``'s records to their ``linked`` customer."""
+    return and_(CustomerLink.source == source, CustomerLink.record_id == RECORD_IDS[source],
                 CustomerLink.status == "linked")  # fmt: skip
-    return joined.join(CustomerLink.__table__, link), conditions
+
+
+def linked_customers(engine: Engine, *, scope: Scope) -> int:
+    """How many customers have an NPS answer linked to them in ``scope``."""
+    joined, conditions = _linked_answers(scope)
+    query = select(func.count(func.distinct(CustomerLink.customer_id))).select_from(joined).where(*conditions)
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
 
 
 def _latest_answers(engine: Engine, *, scope: Scope) -> pd.DataFrame:
@@ -200,8 +211,7 @@ def _latest_answers(engine: Engine, *, scope: Scope) -> pd.DataFrame:
 
 def _last_purchases(engine: Engine, customer_ids: pd.Series) -> pd.DataFrame:
     """customer_id, last_purchase (at any store) of these customers; those without a purchase left out."""
-    link = and_(CustomerLink.source == "transaction", CustomerLink.record_id == Purchase.transaction_id,
-                CustomerLink.status == "linked")  # fmt: skip
+    link = _linked("transaction")
     wanted = sorted(set(customer_ids))
     found = []
     with engine.connect() as connection:
@@ -394,8 +404,7 @@ def answers_and_returns(engine: Engine, *, days: int, scope: Scope, start: dt.da
 
 def _purchases_between(engine: Engine, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """customer_id, purchased_at, amount of the linked purchases in ``[first, last]``."""
-    link = and_(CustomerLink.source == "transaction", CustomerLink.record_id == Purchase.transaction_id,
-                CustomerLink.status == "linked")  # fmt: skip
+    link = _linked("transaction")
     query = (
         select(CustomerLink.customer_id, Purchase.purchased_at, Purchase.amount)
         .select_from(Purchase.__table__.join(CustomerLink.__table__, link))

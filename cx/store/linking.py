@@ -19,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from cx.config import local_user
 from cx.store import audit
-from cx.store.models import Customer, CustomerLink, CustomerMerge, NpsResponse
-from cx.store.scope import Scope, gated
+from cx.store.models import Customer, CustomerLink, CustomerMerge
 
 LINK_KEYS = ("customers", "records_linked", "records_unlinked", "conflicts", "duplicate_pairs")
 RECORDS = {  # source -> (table, its record id)
@@ -186,15 +185,3 @@ def _duplicate_pairs(connection: Connection) -> int:
     return connection.execute(
         select(func.count()).select_from(CustomerMerge).where(CustomerMerge.status == "proposed")
     ).scalar_one()
-
-
-def linked_customers(engine: Engine, *, scope: Scope) -> int:
-    """How many customers have an NPS answer linked to them in ``scope``."""
-    joined, conditions = gated(NpsResponse.__table__, scope)
-    link = and_(CustomerLink.source == "nps", CustomerLink.record_id == NpsResponse.response_id,
-                CustomerLink.status == "linked")  # fmt: skip
-    query = select(func.count(func.distinct(CustomerLink.customer_id))).select_from(
-        joined.join(CustomerLink.__table__, link)
-    )
-    with engine.connect() as connection:
-        return connection.execute(query.where(*conditions)).scalar_one()
